@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# build.sh — build, serve and test cgru.
+#
+#   ./build.sh          build the command-line tool into bin/
+#   ./build.sh serve    build and serve the demo page (see README)
+#   ./build.sh test     run every test (Go natively, Go under GOOS=js with Node,
+#                       short fuzzing of the parsers)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Fuzz targets run briefly by ./build.sh test: "package FuzzName".
+FUZZ_TARGETS=(
+)
+FUZZTIME=${FUZZTIME:-10s}
+
+build_cli() {
+	mkdir -p bin
+	go build -trimpath -o bin/cgru ./cmd/cgru
+	echo "built bin/cgru"
+}
+
+run_tests() {
+	echo "== go vet"
+	go vet ./...
+	echo "== pure-Go builds (no cgo, and js/wasm)"
+	CGO_ENABLED=0 go build ./...
+	GOOS=js GOARCH=wasm go build ./model/... ./data/...
+	echo "== go test (native)"
+	go test -count=1 ./...
+	echo "== go test (GOOS=js GOARCH=wasm under Node)"
+	local wasmexec
+	wasmexec="$(go env GOROOT)/lib/wasm"
+	[ -x "$wasmexec/go_js_wasm_exec" ] || wasmexec="$(go env GOROOT)/misc/wasm"
+	PATH="$wasmexec:$PATH" GOOS=js GOARCH=wasm go test -count=1 ./model/... ./data/...
+	echo "== fuzzing (${FUZZTIME} per target)"
+	for t in "${FUZZ_TARGETS[@]}"; do
+		go test -run='^$' -fuzz="^${t#* }\$" -fuzztime="$FUZZTIME" "./${t% *}"
+	done
+}
+
+case "${1:-build}" in
+build)
+	build_cli
+	;;
+serve)
+	build_cli
+	echo "The web page (site/, wasm/, serve/) is not built yet: this stage ships the engine and the CLI."
+	echo "Try: bin/cgru --help"
+	;;
+test)
+	run_tests
+	;;
+*)
+	echo "usage: ./build.sh [build|serve|test]" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,3 @@
+module github.com/cgru/cgru
+
+go 1.26
