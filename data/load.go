@@ -1,0 +1,158 @@
+package data
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// EmbeddedName is the path that Load and LoadBytes take for the embedded
+// default subset.
+const EmbeddedName = "embedded"
+
+// Load reads a dataset from path:
+//
+//   - "embedded": the embedded UCI HAR subset (a copy; see Embedded);
+//   - a directory: the UCI HAR layout, the "UCI HAR Dataset" folder or its
+//     parent (see ReadHAR);
+//   - a .zip file: the UCI HAR layout inside it, as downloaded from UCI (see
+//     ReadZip);
+//   - a .csv file: the CSV format of the package documentation;
+//   - a file in the package's binary format (see EncodeSplit).
+//
+// Errors are *ParseError naming the file inside the dataset; the limits
+// MaxFileBytes and MaxTotalBytes apply. Nothing is returned with an error.
+func Load(p string) (*Split, error) {
+	if p == EmbeddedName {
+		return Embedded(), nil
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return readHAR(os.DirFS(p), "", newBudget())
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	name := filepath.Base(p)
+	var magic [8]byte
+	k, _ := io.ReadFull(f, magic[:])
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	switch {
+	case isZip(magic[:k]) || strings.EqualFold(path.Ext(name), ".zip"):
+		return readZip(f, st.Size(), newBudget(), 1)
+	case bytes.HasPrefix(magic[:k], binMagic[:]):
+		if st.Size() > maxFileBytes {
+			return nil, &ParseError{File: name, Err: fmt.Errorf("%w of %s per file", ErrTooLarge, mib(maxFileBytes))}
+		}
+		b, err := io.ReadAll(&limitReader{r: f, name: name, b: newBudget()})
+		if err != nil {
+			return nil, err
+		}
+		return decodeSplit(b, name)
+	}
+	return readCSV(f, name, newBudget())
+}
+
+// LoadBytes reads a dataset held in memory (the browser has bytes, not
+// files), choosing the format from the content and the name: a zip (UCI HAR
+// layout inside), the binary format of EncodeSplit, else CSV. name is used in
+// error messages; "embedded" returns the embedded subset.
+func LoadBytes(name string, b []byte) (*Split, error) {
+	switch {
+	case name == EmbeddedName && len(b) == 0:
+		return Embedded(), nil
+	case isZip(b) || (len(b) == 0 && strings.EqualFold(path.Ext(name), ".zip")):
+		return readZip(bytes.NewReader(b), int64(len(b)), newBudget(), 1)
+	case bytes.HasPrefix(b, binMagic[:]):
+		if int64(len(b)) > maxFileBytes {
+			return nil, &ParseError{File: name, Err: fmt.Errorf("%w of %s per file", ErrTooLarge, mib(maxFileBytes))}
+		}
+		return decodeSplit(b, name)
+	}
+	return readCSV(bytes.NewReader(b), name, newBudget())
+}
+
+// isZip reports whether b starts like a zip archive.
+func isZip(b []byte) bool {
+	return bytes.HasPrefix(b, []byte("PK\x03\x04")) || bytes.HasPrefix(b, []byte("PK\x05\x06"))
+}
+
+// ReadZip reads the UCI HAR layout from a zip archive, as downloaded from UCI:
+// the layout may sit at the top or in one folder; __MACOSX entries are
+// ignored; when the archive holds no layout but a zip (the UCI download wraps
+// "UCI HAR Dataset.zip"), that inner zip is read, one level deep. Every entry
+// is checked against MaxFileBytes while it is decompressed, whatever its
+// header says, and all entries together against MaxTotalBytes.
+func ReadZip(r io.ReaderAt, size int64) (*Split, error) {
+	return readZip(r, size, newBudget(), 1)
+}
+
+func readZip(r io.ReaderAt, size int64, b *budget, nest int) (*Split, error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, &ParseError{File: "zip", Err: fmt.Errorf("%w: %v", ErrFormat, err)}
+	}
+	root, err := findHARRoot(zr)
+	if err == nil {
+		return readHAR(zr, root, b)
+	}
+	if !errors.Is(err, errNoHAR) || nest <= 0 {
+		return nil, err
+	}
+	inner := ""
+	for _, f := range zr.File {
+		n := strings.TrimSuffix(f.Name, "/")
+		if !strings.EqualFold(path.Ext(n), ".zip") || strings.Count(n, "/") > 1 || ignoredPath(n) {
+			continue
+		}
+		inner = n
+		break
+	}
+	if inner == "" {
+		return nil, errNoHAR
+	}
+	f, err := openLimited(zr, ".", inner, b)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, err
+	}
+	s, err := readZip(bytes.NewReader(data), int64(len(data)), b, nest-1)
+	if err != nil {
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			pe.File = inner + ": " + pe.File
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+// ignoredPath reports whether any element of a slash path is ignored.
+func ignoredPath(p string) bool {
+	for _, e := range strings.Split(p, "/") {
+		if ignored(e) {
+			return true
+		}
+	}
+	return false
+}
+
+var _ fs.FS = (*zip.Reader)(nil)
