@@ -321,3 +321,96 @@ func (e *CPU[F]) reduce(x Seqs[F], grad []F, net *Net[F]) {
 	clear(grad)
 	tot.store(w, net.Layout(), grad)
 }
+
+// Trajectory is the run of one pair, step by step: both hidden states and,
+// for the CGRU, the coupling gate.
+type Trajectory struct {
+	T, H   int
+	H1, H2 [][]float64 // [T][H] h_t and h'_t (t = 1…T)
+	C      [][]float64 // [T][H] c_t (CGRU), nil for the SGRU
+	// Distance is ‖h_T − h'_T‖₂.
+	Distance float64
+}
+
+// SyncError returns ‖h_t − h'_t‖₂ for every step.
+func (tr *Trajectory) SyncError() []float64 {
+	e := make([]float64, tr.T)
+	for t := range e {
+		var s float64
+		for k := 0; k < tr.H; k++ {
+			d := tr.H1[t][k] - tr.H2[t][k]
+			s += d * d
+		}
+		e[t] = math.Sqrt(s)
+	}
+	return e
+}
+
+// MeanGate returns the mean of c_t over the hidden units for every step
+// (nil for the SGRU).
+func (tr *Trajectory) MeanGate() []float64 {
+	if tr.C == nil {
+		return nil
+	}
+	m := make([]float64, tr.T)
+	for t, c := range tr.C {
+		for _, v := range c {
+			m[t] += v
+		}
+		m[t] /= float64(tr.H)
+	}
+	return m
+}
+
+// Trace runs the pair (a, b) of sequences [T][I] (equal T for the CGRU;
+// for the SGRU the shorter one is padded by repeating its last state in
+// the trajectory) and records every step. It panics if the sequences do
+// not match net.
+func (e *CPU[F]) Trace(net *Net[F], a, b []F) *Trajectory {
+	I := net.Input
+	if len(a)%I != 0 || len(b)%I != 0 || len(a) == 0 || len(b) == 0 {
+		panic(fmt.Sprintf("model: Trace sequences of %d and %d values for input size %d", len(a), len(b), I))
+	}
+	Ta, Tb := len(a)/I, len(b)/I
+	if net.Kind == CGRU && Ta != Tb {
+		panic(fmt.Sprintf("model: CGRU pair of lengths %d and %d", Ta, Tb))
+	}
+	T := max(Ta, Tb)
+	H := net.Hidden
+	tr := &Trajectory{T: T, H: H, H1: make([][]float64, T), H2: make([][]float64, T)}
+	save := func(dst [][]float64, t int, h []F) {
+		row := make([]float64, H)
+		for k := range row {
+			row[k] = float64(h[k])
+		}
+		dst[t] = row
+	}
+	if net.Kind == CGRU {
+		tr.C = make([][]float64, T)
+		x := Seqs[F]{N: 2, T: T, I: I, X: append(append([]F(nil), a...), b...)}
+		e.prepare(net, x)
+		wk, Hp := e.workers[0], e.w.Hp
+		e.w.forward(T, e.gi, []int32{0, 1}, wk.h, nil, wk.sc, func(t int, h, c []F) {
+			save(tr.H1, t, h[:Hp])
+			save(tr.H2, t, h[Hp:])
+			save(tr.C, t, c)
+		})
+	} else {
+		for i, s := range [][]F{a, b} {
+			dst := tr.H1
+			if i == 1 {
+				dst = tr.H2
+			}
+			x := Seqs[F]{N: 1, T: len(s) / I, I: I, X: s}
+			e.prepare(net, x)
+			wk := e.workers[0]
+			e.w.forward(x.T, e.gi, []int32{0}, wk.h, nil, wk.sc, func(t int, h, _ []F) { save(dst, t, h) })
+			for t := x.T; t < T; t++ {
+				dst[t] = dst[x.T-1]
+			}
+		}
+	}
+	last1, last2 := tr.H1[T-1], tr.H2[T-1]
+	tr.Distance = dist(last1, last2, H)
+	return tr
+}

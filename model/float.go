@@ -12,6 +12,10 @@ func sigmoidTo[F Float](dst, src []F) {
 	switch d := any(dst).(type) {
 	case []float32:
 		s := any(src).([]float32)
+		if simdSigmoid != nil {
+			simdSigmoid(d, s)
+			return
+		}
 		for i, x := range s {
 			d[i] = 1 / (1 + expf(-x))
 		}
@@ -28,6 +32,10 @@ func tanhTo[F Float](dst, src []F) {
 	switch d := any(dst).(type) {
 	case []float32:
 		s := any(src).([]float32)
+		if simdTanh != nil {
+			simdTanh(d, s)
+			return
+		}
 		for i, x := range s {
 			d[i] = tanhf(x)
 		}

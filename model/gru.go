@@ -156,7 +156,8 @@ func (w *weights[F]) project(gi []F, x Seqs[F]) {
 // block, for every step t (the state before the step and the gates).
 type tape[F Float] struct {
 	hprev []F // [T][R][Hp] h_{t−1}
-	rzn   []F // [T][R][G]  r_t | z_t | n_t
+	rz    []F // [T][R][2Hp] r_t | z_t
+	n     []F // [T][R][Hp] n_t
 	ghn   []F // [T][R][Hp] W_hn·h_{t−1} + b_hn
 	c     []F // [T][P][Hp] coupling gate c_t (CGRU)
 }
@@ -175,7 +176,8 @@ func (w *weights[F]) tapeAt(buf []F, T, R int) tape[F] {
 	var tp tape[F]
 	cut := func(n int) []F { s := buf[:n:n]; buf = buf[n:]; return s }
 	tp.hprev = cut(T * R * w.Hp)
-	tp.rzn = cut(T * R * w.G)
+	tp.rz = cut(T * R * 2 * w.Hp)
+	tp.n = cut(T * R * w.Hp)
 	tp.ghn = cut(T * R * w.Hp)
 	if w.coupled {
 		tp.c = cut(T * (R / 2) * w.Hp)
@@ -185,7 +187,8 @@ func (w *weights[F]) tapeAt(buf []F, T, R int) tape[F] {
 
 // scratch is per-worker working memory for blocks of up to R rows.
 type scratch[F Float] struct {
-	gh, rzn, ghn, hp  []F // [R][G], [R][G], [R][Hp], [R][Hp]
+	gh, rz            []F // [R][G], [R][2Hp]
+	n, ghn, hp        []F // [R][Hp]
 	dn, dz            []F // [R][Hp]
 	s, ac, c, ds, dac []F // [P][Hp]
 }
@@ -196,7 +199,8 @@ func newScratch[F Float](w *weights[F], R int) *scratch[F] {
 		P = 0
 	}
 	return &scratch[F]{
-		gh: make([]F, R*w.G), rzn: make([]F, R*w.G), ghn: make([]F, R*w.Hp), hp: make([]F, R*w.Hp),
+		gh: make([]F, R*w.G), rz: make([]F, 2*R*w.Hp), n: make([]F, R*w.Hp),
+		ghn: make([]F, R*w.Hp), hp: make([]F, R*w.Hp),
 		dn: make([]F, R*w.Hp), dz: make([]F, R*w.Hp),
 		s: make([]F, P*w.Hp), ac: make([]F, P*w.Hp), c: make([]F, P*w.Hp),
 		ds: make([]F, P*w.Hp), dac: make([]F, P*w.Hp),
@@ -221,10 +225,11 @@ func (w *weights[F]) forward(T int, gi []F, seq []int32, h []F, tp *tape[F], sc 
 	h = h[:R*Hp]
 	clear(h)
 	for t := 0; t < T; t++ {
-		rzn, ghn, c := sc.rzn[:R*G], sc.ghn[:R*Hp], sc.c[:P*Hp]
+		rz, nn, ghn, c := sc.rz[:2*R*Hp], sc.n[:R*Hp], sc.ghn[:R*Hp], sc.c[:P*Hp]
 		if tp != nil {
 			copy(tp.hprev[t*R*Hp:(t+1)*R*Hp], h)
-			rzn = tp.rzn[t*R*G : (t+1)*R*G]
+			rz = tp.rz[t*2*R*Hp : (t+1)*2*R*Hp]
+			nn = tp.n[t*R*Hp : (t+1)*R*Hp]
 			ghn = tp.ghn[t*R*Hp : (t+1)*R*Hp]
 			if w.coupled {
 				c = tp.c[t*P*Hp : (t+1)*P*Hp]
@@ -236,22 +241,28 @@ func (w *weights[F]) forward(T int, gi []F, seq []int32, h []F, tp *tape[F], sc 
 			copy(gh[r*G:(r+1)*G], w.bhh)
 		}
 		gemmNN(R, G, Hp, h, Hp, w.whhT, G, gh, G)
+		// r, z = σ(gi + gh) for all rows at once (one call: the SIMD
+		// kernels are cheapest on long slices), then n = tanh(…).
 		for r := 0; r < R; r++ {
-			gir := gi[(int(seq[r])*T+t)*G:][:G]
-			ghr := gh[r*G : (r+1)*G]
-			a := rzn[r*G : (r+1)*G]
-			for j := 0; j < 2*Hp; j++ {
+			gir := gi[(int(seq[r])*T+t)*G:][:2*Hp]
+			ghr := gh[r*G:][:2*Hp]
+			a := rz[r*2*Hp:][:2*Hp]
+			for j := range a {
 				a[j] = gir[j] + ghr[j]
 			}
-			sigmoidTo(a[:2*Hp], a[:2*Hp])
-			rr, an := a[:Hp], a[2*Hp:]
-			gn, ghnr := gir[2*Hp:], ghr[2*Hp:]
+		}
+		sigmoidTo(rz, rz)
+		for r := 0; r < R; r++ {
+			gn := gi[(int(seq[r])*T+t)*G+2*Hp:][:Hp]
+			ghnr := gh[r*G+2*Hp:][:Hp]
+			rr := rz[r*2*Hp:][:Hp]
+			an := nn[r*Hp:][:Hp]
 			copy(ghn[r*Hp:(r+1)*Hp], ghnr)
-			for j := 0; j < Hp; j++ {
+			for j := range an {
 				an[j] = gn[j] + rr[j]*ghnr[j]
 			}
-			tanhTo(an, an)
 		}
+		tanhTo(nn, nn)
 		if w.coupled {
 			// c = σ(W_hc·(h + h') + b_hc), then the coupled new states.
 			s, ac := sc.s[:P*Hp], sc.ac[:P*Hp]
@@ -266,23 +277,23 @@ func (w *weights[F]) forward(T int, gi []F, seq []int32, h []F, tp *tape[F], sc 
 			gemmNN(P, Hp, Hp, s, Hp, w.whcT, Hp, ac, Hp)
 			sigmoidTo(c, ac)
 			for p := 0; p < P; p++ {
-				a1, a2 := rzn[p*G:(p+1)*G], rzn[(p+P)*G:(p+P+1)*G]
-				z1, n1 := a1[Hp:2*Hp], a1[2*Hp:]
-				z2, n2 := a2[Hp:2*Hp], a2[2*Hp:]
+				z1, n1 := rz[p*2*Hp+Hp:][:Hp], nn[p*Hp:][:Hp]
+				z2, n2 := rz[(p+P)*2*Hp+Hp:][:Hp], nn[(p+P)*Hp:][:Hp]
 				h1, h2 := h[p*Hp:(p+1)*Hp], h[(p+P)*Hp:(p+P+1)*Hp]
 				cp := c[p*Hp : (p+1)*Hp]
 				for k := 0; k < Hp; k++ {
-					d := n2[k] - n1[k]
-					nt1 := n1[k] + cp[k]*d
-					nt2 := n2[k] - cp[k]*d
+					// (1−c)·n + c·n' in this form, so that c = 0.5 gives
+					// bitwise equal coupled states and c = 0 exactly n.
+					cc, ac := cp[k], 1-cp[k]
+					nt1 := ac*n1[k] + cc*n2[k]
+					nt2 := ac*n2[k] + cc*n1[k]
 					h1[k] = nt1 + z1[k]*(h1[k]-nt1)
 					h2[k] = nt2 + z2[k]*(h2[k]-nt2)
 				}
 			}
 		} else {
 			for r := 0; r < R; r++ {
-				a := rzn[r*G : (r+1)*G]
-				z, n := a[Hp:2*Hp], a[2*Hp:]
+				z, n := rz[r*2*Hp+Hp:][:Hp], nn[r*Hp:][:Hp]
 				hr := h[r*Hp : (r+1)*Hp]
 				for k := 0; k < Hp; k++ {
 					hr[k] = n[k] + z[k]*(hr[k]-n[k])
@@ -307,7 +318,8 @@ func (w *weights[F]) backward(T int, seq []int32, dh []F, tp *tape[F], g *gradAc
 	dn, dz := sc.dn[:R*Hp], sc.dz[:R*Hp]
 	for t := T - 1; t >= 0; t-- {
 		hp := tp.hprev[t*R*Hp : (t+1)*R*Hp]
-		rzn := tp.rzn[t*R*G : (t+1)*R*G]
+		rz := tp.rz[t*2*R*Hp : (t+1)*2*R*Hp]
+		nn := tp.n[t*R*Hp : (t+1)*R*Hp]
 		ghn := tp.ghn[t*R*Hp : (t+1)*R*Hp]
 		var dac []F
 		if w.coupled {
@@ -315,14 +327,15 @@ func (w *weights[F]) backward(T int, seq []int32, dh []F, tp *tape[F], g *gradAc
 			dac = sc.dac[:P*Hp]
 			for p := 0; p < P; p++ {
 				i1, i2 := p*Hp, (p+P)*Hp
-				a1, a2 := rzn[p*G:(p+1)*G], rzn[(p+P)*G:(p+P+1)*G]
+				z1s, n1s := rz[p*2*Hp+Hp:][:Hp], nn[p*Hp:][:Hp]
+				z2s, n2s := rz[(p+P)*2*Hp+Hp:][:Hp], nn[(p+P)*Hp:][:Hp]
 				for k := 0; k < Hp; k++ {
-					z1, n1 := a1[Hp+k], a1[2*Hp+k]
-					z2, n2 := a2[Hp+k], a2[2*Hp+k]
+					z1, n1 := z1s[k], n1s[k]
+					z2, n2 := z2s[k], n2s[k]
 					cc := c[p*Hp+k]
 					d := n2 - n1
-					nt1 := n1 + cc*d
-					nt2 := n2 - cc*d
+					nt1 := (1-cc)*n1 + cc*n2
+					nt2 := (1-cc)*n2 + cc*n1
 					dh1, dh2 := dh[i1+k], dh[i2+k]
 					dnt1 := dh1 * (1 - z1)
 					dnt2 := dh2 * (1 - z2)
@@ -337,10 +350,9 @@ func (w *weights[F]) backward(T int, seq []int32, dh []F, tp *tape[F], g *gradAc
 			}
 		} else {
 			for r := 0; r < R; r++ {
-				a := rzn[r*G : (r+1)*G]
 				for k := 0; k < Hp; k++ {
 					i := r*Hp + k
-					z, n := a[Hp+k], a[2*Hp+k]
+					z, n := rz[r*2*Hp+Hp+k], nn[i]
 					dn[i] = dh[i] * (1 - z)
 					dz[i] = dh[i] * (hp[i] - n)
 					dhp[i] = dh[i] * z
@@ -350,12 +362,12 @@ func (w *weights[F]) backward(T int, seq []int32, dh []F, tp *tape[F], g *gradAc
 		// Through the gates of every row: dgh = [da_r, da_z, dgh_n], and
 		// the input projection's gradient [da_r, da_z, da_n].
 		for r := 0; r < R; r++ {
-			a := rzn[r*G : (r+1)*G]
+			a := rz[r*2*Hp : (r+1)*2*Hp]
 			d := dgh[r*G : (r+1)*G]
 			dg := dgi[(int(seq[r])*T+t)*G:][:G]
 			for k := 0; k < Hp; k++ {
 				i := r*Hp + k
-				rr, z, n := a[k], a[Hp+k], a[2*Hp+k]
+				rr, z, n := a[k], a[Hp+k], nn[i]
 				dan := dn[i] * (1 - n*n)
 				dar := dan * ghn[i] * rr * (1 - rr)
 				daz := dz[i] * z * (1 - z)

@@ -12,6 +12,10 @@ func gemmNN[F Float](m, n, k int, a []F, lda int, b []F, ldb int, c []F, ldc int
 		simdGemmNN(m, n, k, f, lda, any(b).([]float32), ldb, any(c).([]float32), ldc)
 		return
 	}
+	gemmNNGeneric(m, n, k, a, lda, b, ldb, c, ldc)
+}
+
+func gemmNNGeneric[F Float](m, n, k int, a []F, lda int, b []F, ldb int, c []F, ldc int) {
 	for i := 0; i < m; i++ {
 		ci := c[i*ldc : i*ldc+n]
 		ai := a[i*lda : i*lda+k]
@@ -33,6 +37,10 @@ func gemmTN[F Float](m, n, k int, a []F, lda int, b []F, ldb int, c []F, ldc int
 		simdGemmTN(m, n, k, f, lda, any(b).([]float32), ldb, any(c).([]float32), ldc)
 		return
 	}
+	gemmTNGeneric(m, n, k, a, lda, b, ldb, c, ldc)
+}
+
+func gemmTNGeneric[F Float](m, n, k int, a []F, lda int, b []F, ldb int, c []F, ldc int) {
 	for p := 0; p < k; p++ {
 		ap := a[p*lda : p*lda+m]
 		bp := b[p*ldb : p*ldb+n]
@@ -63,4 +71,9 @@ func colSumAdd[F Float](dst []F, m, n int, a []F, lda int) {
 var (
 	simdGemmNN func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 	simdGemmTN func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+	simdSigmoid, simdTanh func(dst, src []float32)
 )
+
+// SIMD reports whether the float32 kernels run on SIMD instructions
+// (a GOEXPERIMENT=simd build on a CPU with AVX2 and FMA).
+func SIMD() bool { return simdGemmNN != nil }
