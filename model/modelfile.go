@@ -256,7 +256,7 @@ func parseRow[F Float](dst []F, r json.RawMessage, path string) error {
 func jsonError(b []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := lineCol(b, se.Offset)
+		line, col := lineCol(b, se.Offset-1) // Offset is just past the bad byte
 		return fmt.Errorf("line %d, column %d: %v", line, col, se)
 	}
 	var te *json.UnmarshalTypeError
@@ -272,7 +272,7 @@ func jsonError(b []byte, err error) error {
 
 // lineCol converts a byte offset into a 1-based line and column.
 func lineCol(b []byte, off int64) (int, int) {
-	off = min(off, int64(len(b)))
+	off = max(0, min(off, int64(len(b))))
 	line := 1 + bytes.Count(b[:off], []byte("\n"))
 	col := int(off) - bytes.LastIndexByte(b[:off], '\n')
 	return line, col
