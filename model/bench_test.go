@@ -34,8 +34,8 @@ func benchLossGrad(b *testing.B, kind Kind, threads int) {
 	}
 }
 
-func BenchmarkLossGradCGRU(b *testing.B) { benchLossGrad(b, CGRU, runtime.GOMAXPROCS(0)) }
-func BenchmarkLossGradSGRU(b *testing.B) { benchLossGrad(b, SGRU, runtime.GOMAXPROCS(0)) }
+func BenchmarkLossGradCGRU(b *testing.B)  { benchLossGrad(b, CGRU, runtime.GOMAXPROCS(0)) }
+func BenchmarkLossGradSGRU(b *testing.B)  { benchLossGrad(b, SGRU, runtime.GOMAXPROCS(0)) }
 func BenchmarkLossGradCGRU1(b *testing.B) { benchLossGrad(b, CGRU, 1) }
 
 func BenchmarkDistancesCGRU(b *testing.B) {

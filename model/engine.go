@@ -155,16 +155,25 @@ func (e *CPU[F]) Distances(net *Net[F], x Seqs[F], pairs []Pair) []float64 {
 	return d
 }
 
+// seqBlocks splits n sequences into nb blocks of per rows (the last may be
+// shorter): at most blockRows each, and at least as many blocks as workers
+// so that all of them have work.
+func (e *CPU[F]) seqBlocks(n int) (nb, per int) {
+	nb = max((n+blockRows-1)/blockRows, min(len(e.workers), n), 1)
+	per = (n + nb - 1) / nb
+	return (n + per - 1) / per, per
+}
+
 // finalStates runs every sequence of x alone (SGRU) and returns h_T
 // [N][Hp]. With tp not nil, the tapes of the blocks go there.
 func (e *CPU[F]) finalStates(x Seqs[F], tp []F) []F {
 	w := e.w
 	Hp := w.Hp
 	hs := make([]F, x.N*Hp)
-	nb := (x.N + blockRows - 1) / blockRows
+	nb, per := e.seqBlocks(x.N)
 	e.parallel(nb, func(wk *worker[F], b int) {
-		first := b * blockRows
-		R := min(blockRows, x.N-first)
+		first := b * per
+		R := min(per, x.N-first)
 		rows := wk.seq[:R]
 		for r := range rows {
 			rows[r] = int32(first + r)
@@ -239,7 +248,7 @@ func (e *CPU[F]) LossGrad(net *Net[F], x Seqs[F], labels []int, loss Loss, grad 
 		return lv, d
 	}
 	// SGRU: each sequence once; dL/dh_T of a sequence sums over its pairs.
-	nb := (x.N + blockRows - 1) / blockRows
+	nb, per := e.seqBlocks(x.N)
 	e.tp = grow(e.tp, nb*tsize)
 	hs := e.finalStates(x, e.tp)
 	for q, p := range pairs {
@@ -258,8 +267,8 @@ func (e *CPU[F]) LossGrad(net *Net[F], x Seqs[F], labels []int, loss Loss, grad 
 	}
 	e.parallel(nb, func(wk *worker[F], b int) {
 		wk.used = true
-		first := b * blockRows
-		R := min(blockRows, x.N-first)
+		first := b * per
+		R := min(per, x.N-first)
 		rows := wk.seq[:R]
 		for r := range rows {
 			rows[r] = int32(first + r)
@@ -314,6 +323,10 @@ func (e *CPU[F]) reduce(x Seqs[F], grad []F, net *Net[F]) {
 	G := w.G
 	if dgi != nil {
 		colSumAdd(tot.bih, x.N*x.T, G, dgi, G)
+		// The r and z parts of db_hh equal those of db_ih (gru.go).
+		for j := 0; j < 2*w.Hp; j++ {
+			tot.bhh[j] += tot.bih[j]
+		}
 		for n := 0; n < x.N; n++ {
 			gemmTN(x.I, G, x.T, x.Seq(n), x.I, dgi[n*x.T*G:], G, tot.wihT, G)
 		}

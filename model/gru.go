@@ -243,62 +243,22 @@ func (w *weights[F]) forward(T int, gi []F, seq []int32, h []F, tp *tape[F], sc 
 		gemmNN(R, G, Hp, h, Hp, w.whhT, G, gh, G)
 		// r, z = σ(gi + gh) for all rows at once (one call: the SIMD
 		// kernels are cheapest on long slices), then n = tanh(…).
-		for r := 0; r < R; r++ {
-			gir := gi[(int(seq[r])*T+t)*G:][:2*Hp]
-			ghr := gh[r*G:][:2*Hp]
-			a := rz[r*2*Hp:][:2*Hp]
-			for j := range a {
-				a[j] = gir[j] + ghr[j]
-			}
-		}
+		preRZ(rz, gi, gh, seq, t, T, Hp, G)
 		sigmoidTo(rz, rz)
-		for r := 0; r < R; r++ {
-			gn := gi[(int(seq[r])*T+t)*G+2*Hp:][:Hp]
-			ghnr := gh[r*G+2*Hp:][:Hp]
-			rr := rz[r*2*Hp:][:Hp]
-			an := nn[r*Hp:][:Hp]
-			copy(ghn[r*Hp:(r+1)*Hp], ghnr)
-			for j := range an {
-				an[j] = gn[j] + rr[j]*ghnr[j]
-			}
-		}
+		preN(nn, ghn, rz, gi, gh, seq, t, T, Hp, G)
 		tanhTo(nn, nn)
 		if w.coupled {
 			// c = σ(W_hc·(h + h') + b_hc), then the coupled new states.
 			s, ac := sc.s[:P*Hp], sc.ac[:P*Hp]
+			sumPairs(s, h, P, Hp)
 			for p := 0; p < P; p++ {
-				h1, h2 := h[p*Hp:(p+1)*Hp], h[(p+P)*Hp:(p+P+1)*Hp]
-				sp := s[p*Hp : (p+1)*Hp]
-				for k := range sp {
-					sp[k] = h1[k] + h2[k]
-				}
 				copy(ac[p*Hp:(p+1)*Hp], w.bhc)
 			}
 			gemmNN(P, Hp, Hp, s, Hp, w.whcT, Hp, ac, Hp)
 			sigmoidTo(c, ac)
-			for p := 0; p < P; p++ {
-				z1, n1 := rz[p*2*Hp+Hp:][:Hp], nn[p*Hp:][:Hp]
-				z2, n2 := rz[(p+P)*2*Hp+Hp:][:Hp], nn[(p+P)*Hp:][:Hp]
-				h1, h2 := h[p*Hp:(p+1)*Hp], h[(p+P)*Hp:(p+P+1)*Hp]
-				cp := c[p*Hp : (p+1)*Hp]
-				for k := 0; k < Hp; k++ {
-					// (1−c)·n + c·n' in this form, so that c = 0.5 gives
-					// bitwise equal coupled states and c = 0 exactly n.
-					cc, ac := cp[k], 1-cp[k]
-					nt1 := ac*n1[k] + cc*n2[k]
-					nt2 := ac*n2[k] + cc*n1[k]
-					h1[k] = nt1 + z1[k]*(h1[k]-nt1)
-					h2[k] = nt2 + z2[k]*(h2[k]-nt2)
-				}
-			}
+			mixFwd(h, rz, nn, c, P, Hp)
 		} else {
-			for r := 0; r < R; r++ {
-				z, n := rz[r*2*Hp+Hp:][:Hp], nn[r*Hp:][:Hp]
-				hr := h[r*Hp : (r+1)*Hp]
-				for k := 0; k < Hp; k++ {
-					hr[k] = n[k] + z[k]*(hr[k]-n[k])
-				}
-			}
+			gruFwd(h, rz, nn, R, Hp)
 		}
 		if obs != nil {
 			obs(t, h, c)
@@ -323,84 +283,28 @@ func (w *weights[F]) backward(T int, seq []int32, dh []F, tp *tape[F], g *gradAc
 		ghn := tp.ghn[t*R*Hp : (t+1)*R*Hp]
 		var dac []F
 		if w.coupled {
-			c := tp.c[t*P*Hp : (t+1)*P*Hp]
 			dac = sc.dac[:P*Hp]
-			for p := 0; p < P; p++ {
-				i1, i2 := p*Hp, (p+P)*Hp
-				z1s, n1s := rz[p*2*Hp+Hp:][:Hp], nn[p*Hp:][:Hp]
-				z2s, n2s := rz[(p+P)*2*Hp+Hp:][:Hp], nn[(p+P)*Hp:][:Hp]
-				for k := 0; k < Hp; k++ {
-					z1, n1 := z1s[k], n1s[k]
-					z2, n2 := z2s[k], n2s[k]
-					cc := c[p*Hp+k]
-					d := n2 - n1
-					nt1 := (1-cc)*n1 + cc*n2
-					nt2 := (1-cc)*n2 + cc*n1
-					dh1, dh2 := dh[i1+k], dh[i2+k]
-					dnt1 := dh1 * (1 - z1)
-					dnt2 := dh2 * (1 - z2)
-					dz[i1+k] = dh1 * (hp[i1+k] - nt1)
-					dz[i2+k] = dh2 * (hp[i2+k] - nt2)
-					dhp[i1+k] = dh1 * z1
-					dhp[i2+k] = dh2 * z2
-					dn[i1+k] = dnt1 + cc*(dnt2-dnt1)
-					dn[i2+k] = dnt2 + cc*(dnt1-dnt2)
-					dac[p*Hp+k] = (dnt1 - dnt2) * d * cc * (1 - cc)
-				}
-			}
+			mixBwd(dh, dhp, dz, dn, dac, hp, rz, nn, tp.c[t*P*Hp:(t+1)*P*Hp], P, Hp)
 		} else {
-			for r := 0; r < R; r++ {
-				for k := 0; k < Hp; k++ {
-					i := r*Hp + k
-					z, n := rz[r*2*Hp+Hp+k], nn[i]
-					dn[i] = dh[i] * (1 - z)
-					dz[i] = dh[i] * (hp[i] - n)
-					dhp[i] = dh[i] * z
-				}
-			}
+			gruBwd(dh, dhp, dz, dn, hp, rz, nn, R, Hp)
 		}
 		// Through the gates of every row: dgh = [da_r, da_z, dgh_n], and
 		// the input projection's gradient [da_r, da_z, da_n].
-		for r := 0; r < R; r++ {
-			a := rz[r*2*Hp : (r+1)*2*Hp]
-			d := dgh[r*G : (r+1)*G]
-			dg := dgi[(int(seq[r])*T+t)*G:][:G]
-			for k := 0; k < Hp; k++ {
-				i := r*Hp + k
-				rr, z, n := a[k], a[Hp+k], nn[i]
-				dan := dn[i] * (1 - n*n)
-				dar := dan * ghn[i] * rr * (1 - rr)
-				daz := dz[i] * z * (1 - z)
-				d[k], d[Hp+k], d[2*Hp+k] = dar, daz, dan*rr
-				dg[k] += dar
-				dg[Hp+k] += daz
-				dg[2*Hp+k] += dan
-			}
-		}
-		colSumAdd(g.bhh, R, G, dgh, G)
+		gateBwd(dgh, dgi, dn, dz, rz, nn, ghn, seq, t, T, Hp, G)
+		// db_hh: the r and z parts equal those of db_ih (da_r, da_z feed
+		// both), added once at the end (CPU.reduce); only the n part here.
+		colSumAdd(g.bhh[2*Hp:], R, Hp, dgh[2*Hp:], G)
 		gemmTN(Hp, G, R, hp, Hp, dgh, G, g.whhT, G)
 		gemmNN(R, Hp, G, dgh, G, w.whh, Hp, dhp, Hp)
 		if w.coupled {
 			s, ds := sc.s[:P*Hp], sc.ds[:P*Hp]
-			for p := 0; p < P; p++ {
-				for k := 0; k < Hp; k++ {
-					s[p*Hp+k] = hp[p*Hp+k] + hp[(p+P)*Hp+k]
-				}
-			}
+			sumPairs(s, hp, P, Hp)
 			clear(ds)
 			colSumAdd(g.bhc, P, Hp, dac, Hp)
 			gemmTN(Hp, Hp, P, s, Hp, dac, Hp, g.whcT, Hp)
 			gemmNN(P, Hp, Hp, dac, Hp, w.whc, Hp, ds, Hp)
-			for p := 0; p < P; p++ {
-				for k := 0; k < Hp; k++ {
-					dhp[p*Hp+k] += ds[p*Hp+k]
-					dhp[(p+P)*Hp+k] += ds[p*Hp+k]
-				}
-			}
+			addPairs(dhp, ds, P, Hp)
 		}
-		dh, dhp = dhp, dh
+		dh, dhp = dhp, dh // dL/dh_{t−1} becomes the next step's dh
 	}
-	// After an odd number of swaps the result is in sc.hp; callers do not
-	// use dh after backward, so nothing needs copying.
-	_ = dh
 }

@@ -69,8 +69,8 @@ func colSumAdd[F Float](dst []F, m, n int, a []F, lda int) {
 
 // SIMD kernels for float32, set by kernels_simd.go when the CPU has them.
 var (
-	simdGemmNN func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-	simdGemmTN func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+	simdGemmNN            func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
+	simdGemmTN            func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 	simdSigmoid, simdTanh func(dst, src []float32)
 )
 

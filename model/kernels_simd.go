@@ -188,3 +188,171 @@ func tanh32(dst, src []float32) {
 		dst[i] = tanhf(src[i])
 	}
 }
+
+func init() {
+	if simdGemmNN == nil {
+		return
+	}
+	simdPreRZ = preRZ32
+	simdPreN = preN32
+	simdMixFwd = mixFwd32
+	simdGRUFwd = gruFwd32
+	simdMixBwd = mixBwd32
+	simdGRUBwd = gruBwd32
+	simdGateBwd = gateBwd32
+	simdSumPairs = sumPairs32
+	simdAddPairs = addPairs32
+}
+
+// The element-wise kernels of cell.go on 8 lanes; Hp is a multiple of 8.
+
+type vec = archsimd.Float32x8
+
+func ld(s []float32) vec { return archsimd.LoadFloat32x8Slice(s) }
+func bc(x float32) vec   { return archsimd.BroadcastFloat32x8(x) }
+
+func preRZ32(rz, _, _, gi, gh []float32, seq []int32, t, T, Hp, G int) {
+	for r := range seq {
+		gir := gi[(int(seq[r])*T+t)*G:][:2*Hp]
+		ghr := gh[r*G:][:2*Hp]
+		a := rz[r*2*Hp:][:2*Hp]
+		for j := 0; j < 2*Hp; j += 8 {
+			ld(gir[j:]).Add(ld(ghr[j:])).StoreSlice(a[j:])
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+}
+
+func preN32(nn, ghn, rz, gi, gh []float32, seq []int32, t, T, Hp, G int) {
+	for r := range seq {
+		gn := gi[(int(seq[r])*T+t)*G+2*Hp:][:Hp]
+		ghnr := gh[r*G+2*Hp:][:Hp]
+		rr := rz[r*2*Hp:][:Hp]
+		an := nn[r*Hp:][:Hp]
+		gd := ghn[r*Hp:][:Hp]
+		for j := 0; j < Hp; j += 8 {
+			g := ld(ghnr[j:])
+			g.StoreSlice(gd[j:])
+			ld(rr[j:]).MulAdd(g, ld(gn[j:])).StoreSlice(an[j:])
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+}
+
+func mixFwd32(h, rz, nn, c []float32, P, Hp int) {
+	one := bc(1)
+	for p := 0; p < P; p++ {
+		z1, n1 := rz[p*2*Hp+Hp:][:Hp], nn[p*Hp:][:Hp]
+		z2, n2 := rz[(p+P)*2*Hp+Hp:][:Hp], nn[(p+P)*Hp:][:Hp]
+		h1, h2 := h[p*Hp:][:Hp], h[(p+P)*Hp:][:Hp]
+		cp := c[p*Hp:][:Hp]
+		for k := 0; k < Hp; k += 8 {
+			cc := ld(cp[k:])
+			ac := one.Sub(cc)
+			a, b := ld(n1[k:]), ld(n2[k:])
+			// No fused multiply-add here: (1−c)·n + c·n' must be the
+			// same sum in both branches (bitwise equal at c = 0.5).
+			nt1 := ac.Mul(a).Add(cc.Mul(b))
+			nt2 := ac.Mul(b).Add(cc.Mul(a))
+			x1, x2 := ld(h1[k:]), ld(h2[k:])
+			ld(z1[k:]).MulAdd(x1.Sub(nt1), nt1).StoreSlice(h1[k:])
+			ld(z2[k:]).MulAdd(x2.Sub(nt2), nt2).StoreSlice(h2[k:])
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+}
+
+func gruFwd32(h, rz, nn []float32, R, Hp int) {
+	for r := 0; r < R; r++ {
+		z, n := rz[r*2*Hp+Hp:][:Hp], nn[r*Hp:][:Hp]
+		hr := h[r*Hp:][:Hp]
+		for k := 0; k < Hp; k += 8 {
+			nv := ld(n[k:])
+			ld(z[k:]).MulAdd(ld(hr[k:]).Sub(nv), nv).StoreSlice(hr[k:])
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+}
+
+func mixBwd32(dh, dhp, dz, dn, dac, hp, rz, nn, c []float32, P, Hp int) {
+	one := bc(1)
+	for p := 0; p < P; p++ {
+		i1, i2 := p*Hp, (p+P)*Hp
+		z1s, n1s := rz[p*2*Hp+Hp:][:Hp], nn[i1:][:Hp]
+		z2s, n2s := rz[(p+P)*2*Hp+Hp:][:Hp], nn[i2:][:Hp]
+		for k := 0; k < Hp; k += 8 {
+			z1, n1, z2, n2 := ld(z1s[k:]), ld(n1s[k:]), ld(z2s[k:]), ld(n2s[k:])
+			cc := ld(c[p*Hp+k:])
+			ac := one.Sub(cc)
+			nt1 := ac.Mul(n1).Add(cc.Mul(n2))
+			nt2 := ac.Mul(n2).Add(cc.Mul(n1))
+			dh1, dh2 := ld(dh[i1+k:]), ld(dh[i2+k:])
+			dnt1 := dh1.Mul(one.Sub(z1))
+			dnt2 := dh2.Mul(one.Sub(z2))
+			dh1.Mul(ld(hp[i1+k:]).Sub(nt1)).StoreSlice(dz[i1+k:])
+			dh2.Mul(ld(hp[i2+k:]).Sub(nt2)).StoreSlice(dz[i2+k:])
+			dh1.Mul(z1).StoreSlice(dhp[i1+k:])
+			dh2.Mul(z2).StoreSlice(dhp[i2+k:])
+			dd := dnt2.Sub(dnt1)
+			cc.MulAdd(dd, dnt1).StoreSlice(dn[i1+k:])
+			cc.Mul(dd).Sub(dnt2).Mul(bc(-1)).StoreSlice(dn[i2+k:]) // dnt2 − c(dnt2 − dnt1)
+			dnt1.Sub(dnt2).Mul(n2.Sub(n1)).Mul(cc.Mul(ac)).StoreSlice(dac[p*Hp+k:])
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+}
+
+func gruBwd32(dh, dhp, dz, dn, hp, rz, nn []float32, R, Hp int) {
+	one := bc(1)
+	for r := 0; r < R; r++ {
+		for k := 0; k < Hp; k += 8 {
+			i := r*Hp + k
+			z, n, d := ld(rz[r*2*Hp+Hp+k:]), ld(nn[i:]), ld(dh[i:])
+			d.Mul(one.Sub(z)).StoreSlice(dn[i:])
+			d.Mul(ld(hp[i:]).Sub(n)).StoreSlice(dz[i:])
+			d.Mul(z).StoreSlice(dhp[i:])
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+}
+
+func gateBwd32(dgh, dgi, dn, dz, rz, nn, ghn []float32, seq []int32, t, T, Hp, G int) {
+	one := bc(1)
+	for r := range seq {
+		a := rz[r*2*Hp:][:2*Hp]
+		d := dgh[r*G:][:G]
+		dg := dgi[(int(seq[r])*T+t)*G:][:G]
+		for k := 0; k < Hp; k += 8 {
+			i := r*Hp + k
+			rr, z, n := ld(a[k:]), ld(a[Hp+k:]), ld(nn[i:])
+			dan := ld(dn[i:]).Mul(one.Sub(n.Mul(n)))
+			dar := dan.Mul(ld(ghn[i:])).Mul(rr.Mul(one.Sub(rr)))
+			daz := ld(dz[i:]).Mul(z.Mul(one.Sub(z)))
+			dar.StoreSlice(d[k:])
+			daz.StoreSlice(d[Hp+k:])
+			dan.Mul(rr).StoreSlice(d[2*Hp+k:])
+			ld(dg[k:]).Add(dar).StoreSlice(dg[k:])
+			ld(dg[Hp+k:]).Add(daz).StoreSlice(dg[Hp+k:])
+			ld(dg[2*Hp+k:]).Add(dan).StoreSlice(dg[2*Hp+k:])
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+}
+
+func sumPairs32(s, hp []float32, P, Hp int) {
+	n := P * Hp
+	for i := 0; i < n; i += 8 {
+		ld(hp[i:]).Add(ld(hp[n+i:])).StoreSlice(s[i:])
+	}
+	archsimd.ClearAVXUpperBits()
+}
+
+func addPairs32(dhp, ds []float32, P, Hp int) {
+	n := P * Hp
+	for i := 0; i < n; i += 8 {
+		d := ld(ds[i:])
+		ld(dhp[i:]).Add(d).StoreSlice(dhp[i:])
+		ld(dhp[n+i:]).Add(d).StoreSlice(dhp[n+i:])
+	}
+	archsimd.ClearAVXUpperBits()
+}

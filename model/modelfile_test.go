@@ -82,7 +82,9 @@ func TestModelFileErrors(t *testing.T) {
 		{"vector length", edit(func(m map[string]any) { params(m)["bias_hc"] = []float64{1, 2} }), "params.bias_hc: 2 values, want 3"},
 		{"not number", edit(func(m map[string]any) { params(m)["bias_ih"].([]any)[4] = "x" }), "params.bias_ih: want an array of 9 numbers"},
 		{"normalization", edit(func(m map[string]any) { m["normalization"] = map[string]any{"mean": []float64{0}, "std": []float64{1}} }), "normalization: 1 means"},
-		{"normalization std", edit(func(m map[string]any) { m["normalization"] = map[string]any{"mean": []float64{0, 0}, "std": []float64{1, 0}} }), "channel 1"},
+		{"normalization std", edit(func(m map[string]any) {
+			m["normalization"] = map[string]any{"mean": []float64{0, 0}, "std": []float64{1, 0}}
+		}), "channel 1"},
 	}
 	for _, c := range cases {
 		_, err := ParseFile([]byte(c.file), "m.json")
