@@ -10,12 +10,22 @@ cd "$(dirname "$0")"
 
 # Fuzz targets run briefly by ./build.sh test: "package FuzzName".
 FUZZ_TARGETS=(
+	"data FuzzReadCSV"
+	"data FuzzReadHARFile"
+	"data FuzzLoadBytes"
+	"model FuzzParseFile"
 )
 FUZZTIME=${FUZZTIME:-10s}
 
+# The float32 engine has SIMD kernels (AVX2+FMA) written with Go 1.26's
+# experimental simd/archsimd package; they are compiled only with
+# GOEXPERIMENT=simd. Builds here use it; a plain `go build` gets the
+# portable loops (same results within float32 rounding).
+SIMD_EXPERIMENT=simd
+
 build_cli() {
 	mkdir -p bin
-	go build -trimpath -o bin/cgru ./cmd/cgru
+	GOEXPERIMENT=$SIMD_EXPERIMENT go build -trimpath -o bin/cgru ./cmd/cgru
 	echo "built bin/cgru"
 }
 
@@ -25,8 +35,11 @@ run_tests() {
 	echo "== pure-Go builds (no cgo, and js/wasm)"
 	CGO_ENABLED=0 go build ./...
 	GOOS=js GOARCH=wasm go build ./model/... ./data/...
-	echo "== go test (native)"
+	echo "== go test (native, portable loops)"
 	go test -count=1 ./...
+	echo "== go test (native, GOEXPERIMENT=simd kernels)"
+	GOEXPERIMENT=$SIMD_EXPERIMENT go vet ./model/...
+	GOEXPERIMENT=$SIMD_EXPERIMENT go test -count=1 ./model/... ./cmd/...
 	echo "== go test (GOOS=js GOARCH=wasm under Node)"
 	local wasmexec
 	wasmexec="$(go env GOROOT)/lib/wasm"

@@ -7,12 +7,15 @@ import (
 	"os"
 )
 
+// stderr receives usage messages; run sets it (tests pass a buffer).
+var stderr io.Writer = os.Stderr
+
 // newFlags returns a flag set for one command. synopsis is the usage line
 // after "cgru <name>", about a paragraph describing what the command does.
 // Flag errors print the usage to stderr.
 func newFlags(name, synopsis, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
+	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprintf(w, "usage: cgru %s %s\n\n%s\n\nflags:\n", name, synopsis, about)

@@ -64,10 +64,11 @@ func main() {
 }
 
 // run executes one command line and returns the process exit status.
-func run(args []string, stdout, stderr io.Writer) int {
-	log.SetOutput(stderr)
+func run(args []string, stdout, errw io.Writer) int {
+	stderr = errw
+	log.SetOutput(errw)
 	if len(args) == 0 {
-		usage(stderr)
+		usage(errw)
 		return 2
 	}
 	switch args[0] {
@@ -78,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cmd, ok := commands[args[0]]
 	if !ok {
 		log.Printf("unknown command %q", args[0])
-		usage(stderr)
+		usage(errw)
 		return 2
 	}
 	err := cmd.run(args[1:], stdout)
