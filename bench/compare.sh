@@ -35,7 +35,7 @@ done
 
 if [ "$BUILD" = 1 ]; then
   echo "building $CGRU ..." >&2
-  go build -o "$CGRU" ./cmd/cgru
+  GOEXPERIMENT=simd go build -trimpath -o "$CGRU" ./cmd/cgru  # as ./build.sh builds it
 fi
 [ -x "$CGRU" ] || { echo "compare.sh: $CGRU missing" >&2; exit 1; }
 

@@ -46,3 +46,32 @@ func BenchmarkDistancesCGRU(b *testing.B) {
 		e.Distances(net, x, pairs)
 	}
 }
+
+// TestStepMemory: one CGRU training step of the benchmark batch (36
+// windows, 630 pairs, T=128, H=20, float32) allocates well under 256 MiB
+// (the tape of every pair for backpropagation is most of it), and a second
+// step on the same engine reuses it.
+func TestStepMemory(t *testing.T) {
+	if testing.Short() || runtime.GOOS == "js" {
+		t.Skip("a full-size step")
+	}
+	net, x, labels := benchBatch(CGRU)
+	var e CPU[float32]
+	grad := make([]float32, len(net.Params))
+	var m0, m1, m2 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	e.LossGrad(net, x, labels, Contrastive{Margin: 1}, grad)
+	runtime.ReadMemStats(&m1)
+	e.LossGrad(net, x, labels, Contrastive{Margin: 1}, grad)
+	runtime.ReadMemStats(&m2)
+	first := float64(m1.TotalAlloc-m0.TotalAlloc) / (1 << 20)
+	second := float64(m2.TotalAlloc-m1.TotalAlloc) / (1 << 20)
+	t.Logf("CGRU step allocates %.1f MiB (first), %.1f MiB (next)", first, second)
+	if first > 256 {
+		t.Errorf("first CGRU step allocates %.1f MiB, want < 256", first)
+	}
+	if second > 8 {
+		t.Errorf("second CGRU step allocates %.1f MiB, want the engine's memory reused (< 8)", second)
+	}
+}
