@@ -5,7 +5,6 @@ import (
 	"math"
 	"runtime"
 	"sync"
-	"sync/atomic"
 )
 
 // blockRows is the number of rows that step together: 16 pairs (32 rows)
@@ -74,25 +73,23 @@ func grow[F Float](s []F, n int) []F {
 }
 
 // parallel calls fn(worker, block) for every block in [0, n), spread over
-// the engine's workers.
+// the engine's workers. The assignment is static (worker w takes blocks w,
+// w+W, w+2W, …), so that the sums each worker accumulates, and therefore
+// the results, are the same from run to run for a given number of threads.
 func (e *CPU[F]) parallel(n int, fn func(wk *worker[F], b int)) {
-	if len(e.workers) == 1 || n <= 1 {
+	nw := len(e.workers)
+	if nw == 1 || n <= 1 {
 		for b := 0; b < n; b++ {
 			fn(e.workers[0], b)
 		}
 		return
 	}
-	var next atomic.Int64
 	var wg sync.WaitGroup
-	for _, wk := range e.workers {
+	for w, wk := range e.workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				b := int(next.Add(1)) - 1
-				if b >= n {
-					return
-				}
+			for b := w; b < n; b += nw {
 				fn(wk, b)
 			}
 		}()
