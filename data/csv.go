@@ -30,13 +30,21 @@ type csvSplit struct {
 }
 
 func readCSV(r io.Reader, name string, b *budget) (*Split, error) {
-	cr := csv.NewReader(&limitReader{r: r, name: name, b: b})
+	tail := &tailReader{r: &limitReader{r: r, name: name, b: b}}
+	cr := csv.NewReader(tail)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	cr.Comment = '#'
 	cr.TrimLeadingSpace = true
 
 	fail := func(line int, field string, err error) (*Split, error) {
+		// A bad last row of a file that does not end with a newline is
+		// reported as truncated.
+		if line > 0 && !errors.Is(err, ErrEmptyFile) {
+			if _, rerr := cr.Read(); rerr == io.EOF && tail.last != '\n' {
+				err = fmt.Errorf("%w: the file ends inside this row: %w", ErrTruncated, err)
+			}
+		}
 		return nil, &ParseError{File: name, Line: line, Field: field, Err: err}
 	}
 	readErr := func(err error) (*Split, error) {
@@ -85,7 +93,7 @@ func readCSV(r io.Reader, name string, b *budget) (*Split, error) {
 		splits    [2]csvSplit // train, test
 		classes   []string
 		seen      = map[string]bool{}
-		t         = 0 // window length, from the first window
+		t         = 0  // window length, from the first window
 		cur       = "" // current window id
 		curLine   int  // its first line
 		curSplit  int
@@ -246,4 +254,18 @@ func WriteCSV(w io.Writer, s *Split) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// tailReader remembers the last byte read.
+type tailReader struct {
+	r    io.Reader
+	last byte
+}
+
+func (t *tailReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		t.last = p[n-1]
+	}
+	return n, err
 }

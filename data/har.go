@@ -6,9 +6,11 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // harChannels is the fixed channel order of UCI HAR windows: the 9 raw
@@ -53,17 +55,13 @@ func readHAR(fsys fs.FS, root string, b *budget) (*Split, error) {
 	if err != nil {
 		return nil, err
 	}
-	train, err := readHARSplit(fsys, root, "train", names, b)
+	train, err := readHARSplit(fsys, root, "train", names, 0, b)
 	if err != nil {
 		return nil, err
 	}
-	test, err := readHARSplit(fsys, root, "test", names, b)
+	test, err := readHARSplit(fsys, root, "test", names, train.T, b)
 	if err != nil {
 		return nil, err
-	}
-	if train.T != test.T {
-		return nil, &ParseError{File: "test/Inertial Signals/" + harChannels[0] + "_test.txt", Line: 1,
-			Err: fmt.Errorf("%w: windows of %d values, train has %d", ErrValueCount, test.T, train.T)}
 	}
 	return &Split{Train: train, Test: test}, nil
 }
@@ -182,8 +180,9 @@ func readLabelTable(fsys fs.FS, root string, b *budget) ([]string, error) {
 	return names, nil
 }
 
-// readHARSplit reads one split ("train" or "test") of the UCI HAR layout.
-func readHARSplit(fsys fs.FS, root, split string, classNames []string, b *budget) (*Dataset, error) {
+// readHARSplit reads one split ("train" or "test") of the UCI HAR layout;
+// t is the window length, or 0 to take it from the first row.
+func readHARSplit(fsys fs.FS, root, split string, classNames []string, t int, b *budget) (*Dataset, error) {
 	yName := split + "/y_" + split + ".txt"
 	var labels []int
 	if err := withFile(fsys, root, yName, b, func(r io.Reader) error {
@@ -219,20 +218,35 @@ func readHARSplit(fsys fs.FS, root, split string, classNames []string, b *budget
 		return nil, err
 	}
 
-	// The window length comes from the first row of the first channel file.
+	// The first channel file is read first: without t, the window length
+	// comes from its first row. The others are read in parallel (each
+	// fills its own channel of x).
 	c := len(harChannels)
 	var x []float32
-	t := 0
-	for ch, chName := range harChannels {
-		name := split + "/Inertial Signals/" + chName + "_" + split + ".txt"
-		if err := withFile(fsys, root, name, b, func(r io.Reader) error {
+	// alloc allocates x once the window length is known, refusing shapes
+	// whose text could not fit within the limits (each value takes at least
+	// 2 bytes), so that a few short lines cannot demand a huge allocation.
+	alloc := func(name string, line int) error {
+		need := 2*int64(n)*int64(t) - 1
+		if need > maxFileBytes || int64(c)*need > maxTotalBytes {
+			return &ParseError{File: name, Line: line, Err: fmt.Errorf("%w: %d rows of %d values cannot fit within the limits (%s per file, %s in all)",
+				ErrTooLarge, n, t, mib(maxFileBytes), mib(maxTotalBytes))}
+		}
+		x = make([]float32, n*t*c)
+		return nil
+	}
+	readChannel := func(ch int) error {
+		name := split + "/Inertial Signals/" + harChannels[ch] + "_" + split + ".txt"
+		return withFile(fsys, root, name, b, func(r io.Reader) error {
 			rows, err := readRows(r, name, t, func(i, line int, vals []float32) error {
 				if i >= n {
 					return extraRow(name, line, yName, n)
 				}
 				if x == nil {
 					t = len(vals)
-					x = make([]float32, n*t*c)
+					if err := alloc(name, line); err != nil {
+						return err
+					}
 				}
 				base := i*t*c + ch
 				for k, v := range vals {
@@ -244,8 +258,30 @@ func readHARSplit(fsys fs.FS, root, split string, classNames []string, b *budget
 				err = missingRows(name, rows, yName, n)
 			}
 			return err
-		}); err != nil {
+		})
+	}
+	if t > 0 {
+		if err := alloc(yName, 0); err != nil {
 			return nil, err
+		}
+	}
+	if err := readChannel(0); err != nil {
+		return nil, err
+	}
+	errs := make([]error, c)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, min(runtime.GOMAXPROCS(0), c-1)))
+	for ch := 1; ch < c; ch++ {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[ch] = readChannel(ch)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // the first in channel order, whichever failed first
 		}
 	}
 	ids := make([]string, n)

@@ -109,7 +109,10 @@ func (l *lineReader) next() ([]byte, error) {
 		default:
 			var pe *ParseError
 			if errors.As(err, &pe) {
-				return nil, err
+				if pe.Line == 0 && pe.File == l.name {
+					pe.Line = l.line + 1 // the line being read
+				}
+				return nil, pe
 			}
 			return nil, &ParseError{File: l.name, Line: l.line + 1, Err: err}
 		}
@@ -146,6 +149,9 @@ func blank(s []byte) bool {
 // parseFloat32 parses one value as a finite float32 (correctly rounded, as
 // strconv.ParseFloat with bitSize 32). It does not allocate on success.
 func parseFloat32(b []byte) (float32, error) {
+	if f, ok := fastFloat32(b); ok {
+		return f, nil
+	}
 	if len(b) == 0 {
 		return 0, fmt.Errorf("empty value is %w", ErrNotNumber)
 	}
@@ -164,6 +170,105 @@ func parseFloat32(b []byte) (float32, error) {
 		return 0, fmt.Errorf("%q is %w", b, ErrNotFinite)
 	}
 	return float32(f), nil
+}
+
+// pow10f32 holds the powers of ten that float32 represents exactly.
+var pow10f32 = [...]float32{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10}
+
+// fastFloat32 parses plain decimal text ([±]digits[.digits][e[±]digits])
+// whose significant digits form an integer m < 2²⁴ and whose decimal
+// exponent e has |e| ≤ 10 — nearly every value of UCI HAR's "%.7e" text.
+// Then m and 10^|e| are exact float32 values and one IEEE multiplication or
+// division rounds correctly (Clinger's fast path), so the result equals
+// strconv.ParseFloat(s, 32). ok is false for anything else, which the caller
+// passes to strconv.
+func fastFloat32(b []byte) (f float32, ok bool) {
+	i := 0
+	neg := false
+	if i < len(b) && (b[i] == '-' || b[i] == '+') {
+		neg = b[i] == '-'
+		i++
+	}
+	var m uint64
+	nd, exp := 0, 0 // digits taken into m, decimal exponent
+	digits := false
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		digits = true
+		if m == 0 && b[i] == '0' {
+			continue
+		}
+		if nd == 18 {
+			return 0, false
+		}
+		m = m*10 + uint64(b[i]-'0')
+		nd++
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			digits = true
+			exp--
+			if m == 0 && b[i] == '0' {
+				continue
+			}
+			if nd == 18 {
+				return 0, false
+			}
+			m = m*10 + uint64(b[i]-'0')
+			nd++
+		}
+	}
+	if !digits {
+		return 0, false
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		eneg := false
+		if i < len(b) && (b[i] == '-' || b[i] == '+') {
+			eneg = b[i] == '-'
+			i++
+		}
+		if i == len(b) {
+			return 0, false
+		}
+		e := 0
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			if e > 1000 {
+				return 0, false
+			}
+			e = e*10 + int(b[i]-'0')
+		}
+		if eneg {
+			e = -e
+		}
+		exp += e
+	}
+	if i != len(b) {
+		return 0, false
+	}
+	if m == 0 {
+		if neg {
+			return float32(math.Copysign(0, -1)), true
+		}
+		return 0, true
+	}
+	for m%10 == 0 {
+		m /= 10
+		exp++
+	}
+	if m >= 1<<24 || exp < -10 || exp > 10 {
+		return 0, false
+	}
+	f = float32(m)
+	if exp < 0 {
+		f /= pow10f32[-exp]
+	} else {
+		f *= pow10f32[exp]
+	}
+	if neg {
+		f = -f
+	}
+	return f, true
 }
 
 // parseInt parses a decimal integer of at most 9 digits with an optional sign.
