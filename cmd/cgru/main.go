@@ -10,6 +10,10 @@
 //	distance  distances of sequence pairs under a model file
 //	grad      loss, pair distances and parameter gradients of one batch
 //	bench     time one training step of a class-balanced batch
+//	train     train an SGRU or a CGRU with the paper's protocol
+//	eval      1-NN accuracy, macro F1, MAP and confusion matrix on a split
+//	compare   distance and step-by-step hidden states of two windows
+//	noise     mean positive and negative distances under Gaussian noise
 //	data      summarise a dataset (UCI HAR folder or zip, CSV, or the embedded subset)
 //
 // Run "cgru <command> --help" for the flags of a command. Usage errors exit
@@ -37,6 +41,11 @@ var commands = map[string]command{
 	"distance": {"distances of sequence pairs under a model file", runDistance},
 	"grad":     {"loss, pair distances and parameter gradients of one batch", runGrad},
 	"bench":    {"time one training step of a class-balanced batch", runBench},
+	"data":     {"summarise a dataset (UCI HAR folder or zip, CSV, or the embedded subset)", runData},
+	"train":    {"train an SGRU or a CGRU with the paper's protocol", runTrain},
+	"eval":     {"1-NN accuracy, macro F1, MAP and confusion matrix on a split", runEval},
+	"compare":  {"distance and step-by-step hidden states of two windows", runCompare},
+	"noise":    {"mean positive and negative distances under Gaussian noise", runNoise},
 }
 
 // errUsage marks a usage error: the message has been printed with the
@@ -90,6 +99,8 @@ func run(args []string, stdout, errw io.Writer) int {
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
+	case errors.Is(err, errInterrupted):
+		return 130
 	default:
 		log.Printf("%s: %v", args[0], err)
 		return 1

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+
+	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/model"
+)
+
+// evalResult is what `cgru eval --json` prints: the settings, then the
+// fields of model.Eval.
+type evalResult struct {
+	Model        string     `json:"model"`
+	Kind         model.Kind `json:"kind"`
+	Data         string     `json:"data"`    // --data as given
+	Dataset      string     `json:"dataset"` // the name of the queries' dataset
+	Split        string     `json:"split"`
+	RefsPerClass int        `json:"refs_per_class"` // 0: all training windows
+	Seed         uint64     `json:"seed"`
+	Normalized   bool       `json:"normalized"` // the model file's normalisation was applied
+	Threads      int        `json:"threads"`
+	Seconds      float64    `json:"seconds"` // distances and metrics, not loading
+	*model.Eval
+}
+
+func runEval(args []string, stdout io.Writer) error {
+	fs := newFlags("eval", "--model M.json [--data PATH|embedded] [--split test|train] [--refs-per-class K] [--seed 1] [--threads N] [--json]",
+		`Evaluates a model by 1-NN retrieval (DESIGN.md §4): every query window
+(the --split, default test) is compared with every reference window (the train
+split) and classified by its nearest reference. Prints the 1-NN accuracy, the
+macro F1, the full-ranking MAP, the confusion matrix and per-class precision,
+recall and F1, each figure with the reference set it was measured against.
+
+--refs-per-class K takes K training windows per class as references
+(data.BalancedSubset with --seed, spread over the subjects); 0 takes all of
+them. A CGRU runs every (query, reference) pair as its own network run
+(2947 × 7352 ≈ 21.7 M on full UCI HAR), so pass e.g. --refs-per-class 50 for
+it. With --split train the queries are the training windows that are not
+references, so K must be positive.
+
+Ties go to the reference with the smaller index; a NaN distance ranks last.
+The model file's normalisation, if any, is applied to queries and
+references. Progress goes to stderr.`)
+	modelPath := fs.String("model", "", "model file (required)")
+	dataPath := fs.String("data", "embedded", "dataset: embedded, a UCI HAR folder or zip, or a CSV file")
+	splitName := fs.String("split", "test", "query windows: test, or train (the training windows that are not references)")
+	refsPer := fs.Int("refs-per-class", 0, "reference windows per class from the train split (0: all)")
+	seed := fs.Uint64("seed", 1, "seed of the reference subset")
+	threads := fs.Int("threads", 0, "worker goroutines (0: all cores)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	backend := backendFlag(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
+	}
+	switch {
+	case *modelPath == "":
+		return usageErrorf(fs, "--model is required")
+	case *splitName != "test" && *splitName != "train":
+		return usageErrorf(fs, "--split %q: want test or train", *splitName)
+	case *refsPer < 0:
+		return usageErrorf(fs, "--refs-per-class %d: want 0 (all) or more", *refsPer)
+	case *splitName == "train" && *refsPer == 0:
+		return usageErrorf(fs, "--split train needs --refs-per-class > 0: the queries are the training windows that are not references")
+	case *threads < 0:
+		return usageErrorf(fs, "--threads %d: want 0 (all cores) or more", *threads)
+	}
+	if err := checkBackend(fs, *backend); err != nil {
+		return err
+	}
+	mf, split, err := loadModelAndData(*modelPath, *dataPath)
+	if err != nil {
+		return err
+	}
+	train := split.Train
+	refIdx := allIndices(train.Len())
+	if *refsPer > 0 {
+		refIdx = data.BalancedSubset(train, *refsPer, *seed)
+	}
+	refs := train.Subset(refIdx)
+	queries := split.Test
+	if *splitName == "train" {
+		isRef := make([]bool, train.Len())
+		for _, i := range refIdx {
+			isRef[i] = true
+		}
+		var rest []int
+		for i := range isRef {
+			if !isRef[i] {
+				rest = append(rest, i)
+			}
+		}
+		queries = train.Subset(rest)
+	}
+	if refs.Len() == 0 {
+		return fmt.Errorf("%s: no training windows to use as references", *dataPath)
+	}
+	refsDesc := describeRefs(*refsPer, refs.Len())
+
+	net := model.Convert[float32](mf.Net)
+	e := &model.CPU[float32]{Threads: *threads}
+	var bar *progress
+	if !*quiet {
+		bar = newProgress(stderr, fmt.Sprintf("eval %d×%d pairs", queries.Len(), refs.Len()), queries.Len()*refs.Len())
+	}
+	start := time.Now()
+	last := 0
+	dm := model.DistanceMatrix(e, net, seqsOf(queries), seqsOf(refs), func(done, _ int) {
+		bar.Add(done - last)
+		last = done
+	})
+	ev := model.Evaluate(dm, queries.Len(), refs.Len(), queries.Labels, refs.Labels, len(train.ClassNames))
+	bar.Done()
+	ev.ClassNames = train.ClassNames
+	secs := time.Since(start).Seconds()
+
+	res := evalResult{Model: *modelPath, Kind: net.Kind, Data: *dataPath, Dataset: queries.Name, Split: *splitName,
+		RefsPerClass: *refsPer, Seed: *seed, Normalized: mf.Normalization != nil, Threads: *threads, Seconds: secs, Eval: ev}
+	if res.Threads == 0 {
+		res.Threads = runtime.GOMAXPROCS(0)
+	}
+	if *asJSON {
+		return writeJSON(stdout, res)
+	}
+	printEval(stdout, res, refsDesc)
+	return nil
+}
+
+// loadModelAndData reads a model file and a dataset, checks that they fit
+// each other and applies the model's normalisation, if any, to both splits.
+func loadModelAndData(modelPath, dataPath string) (*model.File, *data.Split, error) {
+	mf, err := model.ReadFile(modelPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	split, err := data.Load(dataPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := fitsData(mf, modelPath, split, dataPath); err != nil {
+		return nil, nil, err
+	}
+	return mf, normalized(mf, split), nil
+}
+
+// fitsData checks that the model's input size is the dataset's channel
+// count.
+func fitsData(mf *model.File, modelPath string, split *data.Split, dataPath string) error {
+	if ch := len(split.Train.Channels); mf.Net.Input != ch {
+		return fmt.Errorf("%s: input size %d, but %s has %d channels", modelPath, mf.Net.Input, dataPath, ch)
+	}
+	return nil
+}
+
+// normalized applies the model's normalisation, if any, to both splits in
+// place (data.Load returns a fresh copy) and returns split.
+func normalized(mf *model.File, split *data.Split) *data.Split {
+	if mf.Normalization == nil {
+		return split
+	}
+	n := &data.Normalizer{Mean: mf.Normalization.Mean, Std: mf.Normalization.Std}
+	n.Apply(split.Train)
+	n.Apply(split.Test)
+	return split
+}
+
+func allIndices(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
+// describeRefs names a reference set in every reported figure.
+func describeRefs(perClass, n int) string {
+	if perClass == 0 {
+		return fmt.Sprintf("refs: all %d training windows", n)
+	}
+	return fmt.Sprintf("refs: %d per class, %d windows", perClass, n)
+}
+
+func printEval(w io.Writer, r evalResult, refs string) {
+	ev := r.Eval
+	fmt.Fprintf(w, "%s model %s: %d queries (%s split, %s), %s", r.Kind, r.Model, ev.NQueries, r.Split, r.Dataset, refs)
+	if r.RefsPerClass > 0 {
+		fmt.Fprintf(w, " (seed %d)", r.Seed)
+	}
+	if r.Normalized {
+		fmt.Fprint(w, ", normalised as the model file says")
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "1-NN accuracy %.4f (%s)\n", ev.Accuracy, refs)
+	fmt.Fprintf(w, "macro F1      %.4f (%s)\n", ev.MacroF1, refs)
+	fmt.Fprintf(w, "MAP           %.4f (full ranking; %s)\n", ev.MAP, refs)
+
+	names := ev.ClassNames
+	width := 5
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	fmt.Fprintf(w, "\nconfusion matrix (rows: true class, columns: predicted; %s):\n", refs)
+	fmt.Fprintf(w, "  %-*s", width+3, "")
+	for c := range names {
+		fmt.Fprintf(w, " %6d", c)
+	}
+	fmt.Fprintln(w)
+	for t, row := range ev.Confusion {
+		fmt.Fprintf(w, "  %d %-*s", t, width+1, names[t])
+		for _, v := range row {
+			fmt.Fprintf(w, " %6d", v)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "\nper class (%s):\n", refs)
+	fmt.Fprintf(w, "  %-*s %9s %9s %9s %8s\n", width+2, "class", "precision", "recall", "F1", "support")
+	for c, n := range names {
+		fmt.Fprintf(w, "  %d %-*s %9.4f %9.4f %9.4f %8d\n", c, width, n, ev.Precision[c], ev.Recall[c], ev.F1[c], ev.Support[c])
+	}
+	fmt.Fprintf(w, "\ntime %.1f s (%d × %d = %d pairs, %d threads)\n", r.Seconds, ev.NQueries, ev.NRefs,
+		ev.NQueries*ev.NRefs, r.Threads)
+}
+
+// classOf names class c of names, or its number when out of range.
+func classOf(names []string, c int) string {
+	if c >= 0 && c < len(names) {
+		return names[c]
+	}
+	return fmt.Sprint(c)
+}

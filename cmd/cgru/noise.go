@@ -1,0 +1,303 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+
+	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/model"
+)
+
+// noiseModel is one model's curves in `cgru noise --json`.
+type noiseModel struct {
+	Model   string     `json:"model"`
+	Kind    model.Kind `json:"kind"`
+	MeanPos []float64  `json:"mean_pos"` // [σ] mean distance of the positive pairs
+	MeanNeg []float64  `json:"mean_neg"` // [σ] mean distance of the negative pairs
+	SDPos   []float64  `json:"sd_pos"`   // [σ] population standard deviations
+	SDNeg   []float64  `json:"sd_neg"`
+}
+
+// noiseResult is what `cgru noise --json` prints.
+type noiseResult struct {
+	Data          string       `json:"data"`
+	Dataset       string       `json:"dataset"`
+	Sigmas        []float64    `json:"sigmas"`
+	Seed          uint64       `json:"seed"`
+	PairsPerClass int          `json:"pairs_per_class"`
+	NPos          int          `json:"n_pos"`
+	NNeg          int          `json:"n_neg"`
+	Models        []noiseModel `json:"models"`
+}
+
+// Streams of the generators of `cgru noise`.
+const (
+	streamNoisePairs = 0x7061697273 // "pairs"
+)
+
+func runNoise(args []string, stdout io.Writer) error {
+	fs := newFlags("noise", "--models A.json[,B.json…] [--data PATH|embedded] [--sigmas 0:2:0.25] [--pairs-per-class N] [--seed 1] [--json]",
+		`Measures how the distances of positive pairs (same class) and negative pairs
+(different classes) hold up under additive Gaussian white noise (the paper's
+Figure 3). Pairs are drawn once from the test split: for every class,
+--pairs-per-class positive pairs (two different windows of the class) and as
+many negative pairs (a window of the class and one of another class). For
+each σ of --sigmas, noise of standard deviation σ is added to the raw test
+windows, seeded by --seed and σ, so that every model sees the same noisy
+windows; then each model's normalisation, if any, is applied, and the mean
+distance of the positive and of the negative pairs is reported per model.
+
+--sigmas takes "from:to:step" (to included) or a comma list ("0,0.5,1").`)
+	modelsArg := fs.String("models", "", "comma-separated model files (required)")
+	dataPath := fs.String("data", "embedded", "dataset: embedded, a UCI HAR folder or zip, or a CSV file")
+	sigmasArg := fs.String("sigmas", "0:2:0.25", `noise levels: "from:to:step" or a comma list`)
+	perClass := fs.Int("pairs-per-class", 100, "positive pairs, and negative pairs, drawn per class")
+	seed := fs.Uint64("seed", 1, "seed of the pairs and the noise")
+	threads := fs.Int("threads", 0, "worker goroutines (0: all cores)")
+	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	backend := backendFlag(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
+	}
+	if *modelsArg == "" {
+		return usageErrorf(fs, "--models is required")
+	}
+	sigmas, err := parseSigmas(*sigmasArg)
+	if err != nil {
+		return usageErrorf(fs, "--sigmas %q: %v", *sigmasArg, err)
+	}
+	if *perClass < 1 {
+		return usageErrorf(fs, "--pairs-per-class %d: want 1 or more", *perClass)
+	}
+	if *threads < 0 {
+		return usageErrorf(fs, "--threads %d: want 0 (all cores) or more", *threads)
+	}
+	if err := checkBackend(fs, *backend); err != nil {
+		return err
+	}
+	var paths []string
+	for _, p := range strings.Split(*modelsArg, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) == 0 {
+		return usageErrorf(fs, "--models %q names no file", *modelsArg)
+	}
+	split, err := data.Load(*dataPath)
+	if err != nil {
+		return err
+	}
+	files := make([]*model.File, len(paths))
+	for k, p := range paths {
+		if files[k], err = model.ReadFile(p); err != nil {
+			return err
+		}
+		if err := fitsData(files[k], p, split, *dataPath); err != nil {
+			return err
+		}
+	}
+
+	test := split.Test
+	pos, neg := samplePairs(test.Labels, len(test.ClassNames), *perClass, *seed)
+	if len(pos) == 0 || len(neg) == 0 {
+		return fmt.Errorf("%s: the test split has %d positive and %d negative pairs to draw; need both", *dataPath, len(pos), len(neg))
+	}
+	// Only the windows in some pair are needed: gather them into one batch.
+	pairs := append(append([]model.Pair(nil), pos...), neg...)
+	var used []int
+	slot := map[int32]int32{}
+	for k := range pairs {
+		for _, i := range []*int32{&pairs[k].A, &pairs[k].B} {
+			s, ok := slot[*i]
+			if !ok {
+				s = int32(len(used))
+				slot[*i] = s
+				used = append(used, int(*i))
+			}
+			*i = s
+		}
+	}
+	raw := test.Subset(used)
+
+	res := noiseResult{Data: *dataPath, Dataset: test.Name, Sigmas: sigmas, Seed: *seed, PairsPerClass: *perClass,
+		NPos: len(pos), NNeg: len(neg)}
+	nets := make([]*model.Net[float32], len(files))
+	norms := make([]*data.Normalizer, len(files))
+	for k, f := range files {
+		nets[k] = model.Convert[float32](f.Net)
+		if f.Normalization != nil {
+			norms[k] = &data.Normalizer{Mean: f.Normalization.Mean, Std: f.Normalization.Std}
+		}
+		res.Models = append(res.Models, noiseModel{Model: paths[k], Kind: f.Net.Kind})
+	}
+	var bar *progress
+	if !*quiet {
+		bar = newProgress(stderr, "noise", len(sigmas)*len(files))
+	}
+	e := &model.CPU[float32]{Threads: *threads}
+	noisy := raw.Clone()
+	x := make([]float32, len(raw.X))
+	for _, sigma := range sigmas {
+		rng := rand.New(rand.NewPCG(*seed, math.Float64bits(sigma)))
+		data.AddNoise(noisy.X, raw.X, sigma, rng)
+		for k, net := range nets {
+			copy(x, noisy.X)
+			if norms[k] != nil {
+				norms[k].ApplyWindow(x)
+			}
+			s := model.Seqs[float32]{N: noisy.Len(), T: noisy.T, I: len(noisy.Channels), X: x}
+			d := e.Distances(net, s, pairs)
+			mp, sp := meanSD(d[:len(pos)])
+			mn, sn := meanSD(d[len(pos):])
+			m := &res.Models[k]
+			m.MeanPos, m.SDPos = append(m.MeanPos, mp), append(m.SDPos, sp)
+			m.MeanNeg, m.SDNeg = append(m.MeanNeg, mn), append(m.SDNeg, sn)
+			bar.Add(1)
+		}
+	}
+	bar.Done()
+	if *asJSON {
+		return writeJSON(stdout, res)
+	}
+	printNoise(stdout, res)
+	return nil
+}
+
+// parseSigmas parses "from:to:step" (to included, up to a rounding of
+// step/1000) or a comma list of noise levels; every level must be finite
+// and not negative, and there may be at most 1000.
+func parseSigmas(s string) ([]float64, error) {
+	num := func(t string) (float64, error) {
+		v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0, fmt.Errorf("%q is not a finite number", strings.TrimSpace(t))
+		}
+		if v < 0 {
+			return 0, fmt.Errorf("σ = %g is negative", v)
+		}
+		return v, nil
+	}
+	const most = 1000
+	var out []float64
+	if strings.Contains(s, ":") {
+		parts := strings.Split(s, ":")
+		if len(parts) != 3 {
+			return nil, fmt.Errorf(`want "from:to:step"`)
+		}
+		var v [3]float64
+		for k, p := range parts {
+			var err error
+			if v[k], err = num(p); err != nil {
+				return nil, err
+			}
+		}
+		from, to, step := v[0], v[1], v[2]
+		if step <= 0 {
+			return nil, fmt.Errorf("step %g: want > 0", step)
+		}
+		if to < from {
+			return nil, fmt.Errorf("to %g is below from %g", to, from)
+		}
+		n := int(math.Floor((to-from)/step+1e-3)) + 1
+		if n > most {
+			return nil, fmt.Errorf("%d levels; at most %d", n, most)
+		}
+		for k := 0; k < n; k++ {
+			// Rounded to 12 significant digits so that 0.1 steps print as 0.3, not 0.30000000000000004.
+			out = append(out, roundSig(from+float64(k)*step, 12))
+		}
+		return out, nil
+	}
+	for _, p := range strings.Split(s, ",") {
+		v, err := num(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if len(out) > most {
+		return nil, fmt.Errorf("%d levels; at most %d", len(out), most)
+	}
+	return out, nil
+}
+
+func roundSig(v float64, digits int) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', digits, 64), 64)
+	return r
+}
+
+// samplePairs draws, for every class c, perClass positive pairs (two
+// different windows of class c, with replacement across draws) and perClass
+// negative pairs (a window of class c and one of another class), from
+// labels with the given seed. A class with fewer than two windows gives no
+// positive pair; a class without windows, or when no other class has
+// windows, gives no negative pair.
+func samplePairs(labels []int, nClasses, perClass int, seed uint64) (pos, neg []model.Pair) {
+	rng := rand.New(rand.NewPCG(seed, streamNoisePairs))
+	byClass := make([][]int32, nClasses)
+	for i, l := range labels {
+		byClass[l] = append(byClass[l], int32(i))
+	}
+	for c, in := range byClass {
+		if len(in) >= 2 {
+			for k := 0; k < perClass; k++ {
+				a := rng.IntN(len(in))
+				b := rng.IntN(len(in) - 1)
+				if b >= a {
+					b++
+				}
+				pos = append(pos, model.Pair{A: in[a], B: in[b]})
+			}
+		}
+		out := len(labels) - len(in)
+		if len(in) == 0 || out == 0 {
+			continue
+		}
+		for k := 0; k < perClass; k++ {
+			a := in[rng.IntN(len(in))]
+			// The j-th window (in index order) of the other classes.
+			j := rng.IntN(out)
+			var b int32
+			for i, l := range labels {
+				if l == c {
+					continue
+				}
+				if j == 0 {
+					b = int32(i)
+					break
+				}
+				j--
+			}
+			neg = append(neg, model.Pair{A: a, B: b})
+		}
+	}
+	return pos, neg
+}
+
+func printNoise(w io.Writer, r noiseResult) {
+	fmt.Fprintf(w, "mean distances under Gaussian noise on the test split of %s: %d positive and %d negative pairs (%d of each per class), seed %d\n\n",
+		r.Dataset, r.NPos, r.NNeg, r.PairsPerClass, r.Seed)
+	fmt.Fprintf(w, "%8s", "")
+	for _, m := range r.Models {
+		fmt.Fprintf(w, " | %-29s", fmt.Sprintf("%s (%s)", m.Model, m.Kind))
+	}
+	fmt.Fprintf(w, "\n%7sσ", "")
+	for range r.Models {
+		fmt.Fprintf(w, " | %9s %9s %9s", "positive", "negative", "margin")
+	}
+	fmt.Fprintln(w)
+	for s, sigma := range r.Sigmas {
+		fmt.Fprintf(w, "%8.4g", sigma)
+		for _, m := range r.Models {
+			fmt.Fprintf(w, " | %9.4f %9.4f %9.4f", m.MeanPos[s], m.MeanNeg[s], m.MeanNeg[s]-m.MeanPos[s])
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, "\nmargin = mean negative − mean positive distance")
+}

@@ -1,0 +1,408 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/model"
+)
+
+// errInterrupted marks a run stopped by Ctrl-C after saving its state; the
+// process exits with status 130.
+var errInterrupted = errors.New("interrupted")
+
+// trainRun is the record of a run kept in checkpoints and model files.
+type trainRun struct {
+	Data         string              `json:"data"`
+	Kind         model.Kind          `json:"kind"`
+	Hidden       int                 `json:"hidden_size"`
+	CouplingInit model.CouplingInit  `json:"coupling_init,omitempty"`
+	Loss         string              `json:"loss"`
+	Margin       float64             `json:"margin,omitempty"`
+	Alpha        float64             `json:"alpha,omitempty"`
+	Tau          float64             `json:"tau,omitempty"`
+	Beta         float64             `json:"beta,omitempty"`
+	T            float64             `json:"t,omitempty"`
+	PerClass     int                 `json:"batch_per_class"`
+	Seed         uint64              `json:"seed"`
+	Folds        int                 `json:"folds"`
+	Fold         int                 `json:"fold"` // 1-based; 0: no validation, all training subjects
+	ValSubjects  []int               `json:"val_subjects,omitempty"`
+	ValRefs      int                 `json:"val_refs_per_class"`
+	ValQueries   int                 `json:"val_queries"`
+	Normalize    bool                `json:"normalize"`
+	Config       model.TrainConfig   `json:"config"`
+	Threads      int                 `json:"threads"`
+	TrainWindows int                 `json:"train_windows"`
+	BestEpoch    int                 `json:"best_epoch,omitempty"`
+	BestValAcc   float64             `json:"best_val_acc,omitempty"`
+	History      []model.EpochRecord `json:"history,omitempty"`
+}
+
+func runTrain(args []string, stdout io.Writer) error {
+	fs := newFlags("train", "[--data PATH|embedded] [--kind cgru|sgru] [--fold K | --folds all] [--epochs N] [--out M.json] [flags]",
+		`Trains an SGRU or a CGRU with the protocol of DESIGN.md §4: class-balanced
+batches (--per-class windows of each activity), Adam with weight decay, the
+coupling penalty (CGRU), gradient clipping, the learning rate halved on a
+plateau of the training loss, early stopping on the validation 1-NN accuracy
+of a leave-subjects-out fold (7 folds of 3 users on UCI HAR), and the best
+network kept. Prints one line per epoch (loss, coupling norm, validation
+accuracy, learning rate) and a progress bar with ETA on stderr.
+
+The best model goes to --out after every improvement; the full state goes to
+--checkpoint after every epoch. Ctrl-C stops cleanly after the batch in
+progress; --resume continues a run exactly where its checkpoint left it.
+--fold 0 trains on all training subjects without validation (the last
+epoch's network is kept).`)
+	dataPath := fs.String("data", "embedded", "dataset: embedded, a UCI HAR folder or zip, or a CSV file")
+	kindName := fs.String("kind", "cgru", "model: cgru or sgru")
+	hidden := fs.Int("hidden", 20, "hidden size H")
+	ciName := fs.String("coupling-init", "paper", "CGRU coupling initialisation: paper (N(0,0.1²), c≈0.5) or weak (bias −4, c≈0.02)")
+	lf := addLossFlags(fs)
+	*lf.name = "structural"
+	fs.Lookup("loss").DefValue = "structural"
+	cfg := model.DefaultTrainConfig
+	fs.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "epochs at most")
+	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam's learning rate")
+	fs.Float64Var(&cfg.WeightDecay, "weight-decay", cfg.WeightDecay, "weight decay (L2, in Adam)")
+	fs.Float64Var(&cfg.CouplingPenalty, "coupling-penalty", cfg.CouplingPenalty, "weight of ‖W_hc‖_F in the loss (CGRU)")
+	fs.Float64Var(&cfg.ClipNorm, "clip", cfg.ClipNorm, "global gradient norm clip (0: none)")
+	fs.IntVar(&cfg.PlateauPatience, "plateau-patience", cfg.PlateauPatience, "epochs without training-loss improvement before halving the learning rate")
+	fs.IntVar(&cfg.EarlyStop, "early-stop", cfg.EarlyStop, "epochs without better validation accuracy before stopping (0: never)")
+	perClass := fs.Int("per-class", 6, "windows of each class per batch")
+	seed := fs.Uint64("seed", 1, "seed of initialisation, folds and batches")
+	nfolds := fs.Int("nfolds", 7, "number of leave-subjects-out folds")
+	fold := fs.Int("fold", 1, "validation fold, 1…nfolds (0: none)")
+	folds := fs.String("folds", "", `"all" to train every fold in turn (models get a -foldK suffix)`)
+	valRefs := fs.Int("val-refs-per-class", 20, "validation references per class from the fold's training windows (0: all)")
+	valMax := fs.Int("val-queries-per-class", 0, "validation queries per class (0: all the fold's validation windows)")
+	normalize := fs.Bool("normalize", false, "standardise each channel with training statistics (off in the paper)")
+	threads := fs.Int("threads", 0, "worker goroutines (0: all cores)")
+	out := fs.String("out", "", "model file to write (default <kind>.json)")
+	ckpt := fs.String("checkpoint", "", "checkpoint file (default <out>.ckpt)")
+	resume := fs.String("resume", "", "continue the run of this checkpoint (its settings win over the flags, except --epochs)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	backend := backendFlag(fs)
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
+	}
+	kind, err := model.ParseKind(*kindName)
+	if err != nil {
+		return usageErrorf(fs, "--kind: %v", err)
+	}
+	ci, err := model.ParseCouplingInit(*ciName)
+	if err != nil {
+		return usageErrorf(fs, "--coupling-init: %v", err)
+	}
+	loss, ok := lf.loss()
+	if !ok {
+		return usageErrorf(fs, "--loss %q (tau %g): want contrastive, or structural with tau > 0", *lf.name, *lf.tau)
+	}
+	if cfg.Epochs < 1 || *perClass < 1 || *hidden < 1 || *nfolds < 1 || *fold < 0 || *fold > *nfolds ||
+		*valRefs < 0 || *valMax < 0 || cfg.LR <= 0 || *threads < 0 {
+		return usageErrorf(fs, "bad value: need --epochs ≥ 1, --per-class ≥ 1, --hidden ≥ 1, 0 ≤ --fold ≤ --nfolds, --lr > 0")
+	}
+	if *folds != "" && *folds != "all" {
+		return usageErrorf(fs, `--folds %q: only "all" is known`, *folds)
+	}
+	if err := checkBackend(fs, *backend); err != nil {
+		return err
+	}
+	if *out == "" {
+		*out = string(kind) + ".json"
+	}
+	run := trainRun{Data: *dataPath, Kind: kind, Hidden: *hidden, Loss: *lf.name, PerClass: *perClass, Seed: *seed,
+		Folds: *nfolds, Fold: *fold, ValRefs: *valRefs, ValQueries: *valMax, Normalize: *normalize, Config: cfg, Threads: *threads}
+	if kind == model.CGRU {
+		run.CouplingInit = ci
+	}
+	switch l := loss.(type) {
+	case model.Contrastive:
+		run.Margin = l.Margin
+	case model.Structural:
+		run.Alpha, run.Tau, run.Beta, run.T = l.Alpha, l.Tau, l.Beta, l.T
+	}
+	var st *model.TrainState[float32]
+	if *resume != "" {
+		b, err := os.ReadFile(*resume)
+		if err != nil {
+			return err
+		}
+		var raw json.RawMessage
+		if st, raw, err = model.UnmarshalCheckpoint[float32](b, *resume); err != nil {
+			return err
+		}
+		epochs := cfg.Epochs
+		if err := json.Unmarshal(raw, &run); err != nil {
+			return fmt.Errorf("%s: run settings: %v", *resume, err)
+		}
+		run.Config.Epochs = epochs
+		loss = run.loss()
+		*folds = ""
+	}
+	split, err := data.Load(run.Data)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if *folds == "all" {
+		var accs []float64
+		for k := 1; k <= *nfolds; k++ {
+			r := run
+			r.Fold = k
+			o := foldName(*out, k)
+			if err := trainOne(ctx, stdout, split, r, loss, nil, o, *ckpt, *quiet); err != nil {
+				return err
+			}
+			m, err := model.ReadFile(o)
+			if err != nil {
+				return err
+			}
+			var rec trainRun
+			json.Unmarshal(m.Training, &rec)
+			accs = append(accs, rec.BestValAcc)
+		}
+		mean, sd := meanSD(accs)
+		fmt.Fprintf(stdout, "%s: validation 1-NN accuracy over %d folds: %.4f ± %.4f (refs: %s)\n",
+			kind, len(accs), mean, sd, refsText(run.ValRefs))
+		return nil
+	}
+	return trainOne(ctx, stdout, split, run, loss, st, *out, *ckpt, *quiet)
+}
+
+// loss rebuilds the loss of a recorded run.
+func (r *trainRun) loss() model.Loss {
+	if r.Loss == "contrastive" {
+		return model.Contrastive{Margin: r.Margin}
+	}
+	return model.Structural{Alpha: r.Alpha, Tau: r.Tau, Beta: r.Beta, T: r.T}
+}
+
+func foldName(out string, k int) string {
+	ext := filepath.Ext(out)
+	return strings.TrimSuffix(out, ext) + "-fold" + strconv.Itoa(k) + ext
+}
+
+func refsText(k int) string {
+	if k == 0 {
+		return "all training windows"
+	}
+	return fmt.Sprintf("%d per class", k)
+}
+
+func meanSD(v []float64) (float64, float64) {
+	var s, s2 float64
+	for _, x := range v {
+		s += x
+	}
+	m := s / float64(len(v))
+	for _, x := range v {
+		s2 += (x - m) * (x - m)
+	}
+	return m, math.Sqrt(s2 / float64(len(v)))
+}
+
+// seqsOf views a dataset as a batch of sequences.
+func seqsOf(d *data.Dataset) model.Seqs[float32] {
+	return model.Seqs[float32]{N: d.Len(), T: d.T, I: len(d.Channels), X: d.X}
+}
+
+// trainOne trains one fold (or none) of run, starting from st (nil: a new
+// network), writing the best model to out and checkpoints to ckpt.
+func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run trainRun, loss model.Loss,
+	st *model.TrainState[float32], out, ckpt string, quiet bool) error {
+	if ckpt == "" {
+		ckpt = out + ".ckpt"
+	}
+	trainDS, valDS := split.Train, (*data.Dataset)(nil)
+	if run.Fold > 0 {
+		fs := data.Folds(split.Train, run.Folds, run.Seed)
+		if run.Fold > len(fs) {
+			return fmt.Errorf("fold %d: the data has only %d subjects, so %d folds", run.Fold, len(fs), len(fs))
+		}
+		f := fs[run.Fold-1]
+		trainDS, valDS = split.Train.Subset(f.Train), split.Train.Subset(f.Val)
+		run.ValSubjects = f.ValSubjects
+	} else {
+		trainDS = split.Train.Clone()
+	}
+	var norm *data.Normalizer
+	if run.Normalize {
+		norm = data.FitNormalizer(trainDS)
+		norm.Apply(trainDS)
+		if valDS != nil {
+			norm.Apply(valDS)
+		}
+	}
+	run.TrainWindows = trainDS.Len()
+	e := &model.CPU[float32]{Threads: run.Threads}
+	d := model.TrainData[float32]{X: seqsOf(trainDS), Labels: trainDS.Labels, Loss: loss,
+		Batches: func(epoch int) [][]int {
+			return data.NewSampler(trainDS, run.PerClass, run.Seed^(uint64(epoch)*0x9e3779b97f4a7c15)).Epoch()
+		}}
+	if valDS != nil {
+		q := valDS
+		if run.ValQueries > 0 {
+			q = valDS.Subset(data.BalancedSubset(valDS, run.ValQueries, run.Seed))
+		}
+		refIdx := make([]int, trainDS.Len())
+		for i := range refIdx {
+			refIdx[i] = i
+		}
+		if run.ValRefs > 0 {
+			refIdx = data.BalancedSubset(trainDS, run.ValRefs, run.Seed)
+		}
+		refs := trainDS.Subset(refIdx)
+		ve := &model.CPU[float32]{Threads: run.Threads}
+		d.Validate = func(net *model.Net[float32]) (float64, error) {
+			dm := model.DistanceMatrix(ve, net, seqsOf(q), seqsOf(refs), nil)
+			return model.Evaluate(dm, q.Len(), refs.Len(), q.Labels, refs.Labels, len(split.Train.ClassNames)).Accuracy, nil
+		}
+		fmt.Fprintf(stdout, "%s fold %d/%d: validation subjects %v, %d training windows, validation %d queries against %d references (%s)\n",
+			run.Kind, run.Fold, run.Folds, run.ValSubjects, trainDS.Len(), q.Len(), refs.Len(), refsText(run.ValRefs))
+	} else {
+		fmt.Fprintf(stdout, "%s: all %d training windows, no validation (the last epoch's network is kept)\n", run.Kind, trainDS.Len())
+	}
+	if st == nil {
+		net := model.NewNet[float32](run.Kind, len(trainDS.Channels), run.Hidden)
+		ci := run.CouplingInit
+		if ci == "" {
+			ci = model.CouplingPaper
+		}
+		net.Init(run.Seed, ci)
+		st = model.NewTrainState(net, run.Config)
+	} else {
+		fmt.Fprintf(stdout, "resuming after epoch %d (best validation accuracy %.4f at epoch %d)\n", st.Epoch, st.BestVal, st.BestEpoch)
+	}
+	save := func() error {
+		run.BestEpoch, run.BestValAcc, run.History = st.BestEpoch, st.BestVal, st.History
+		b, err := st.MarshalCheckpoint(run)
+		if err != nil {
+			return err
+		}
+		if err := writeAtomic(ckpt, b); err != nil {
+			return err
+		}
+		if st.Best == nil {
+			return nil
+		}
+		rec, _ := json.Marshal(run)
+		f := &model.File{Net: model.Convert[float64](st.Best), Dataset: split.Train.Name, Training: rec}
+		if run.Kind == model.CGRU {
+			f.CouplingInit = run.CouplingInit
+		}
+		if norm != nil {
+			f.Normalization = &model.Normalization{Mean: norm.Mean, Std: norm.Std}
+		}
+		return f.WriteFile(out)
+	}
+	var bar *progress
+	var saveErr error
+	report := func(ev model.Event) {
+		switch ev.Kind {
+		case model.EventBatch:
+			if bar == nil && !quiet {
+				bar = newProgress(stderr, fmt.Sprintf("epoch %d", ev.Epoch), ev.Batches)
+			}
+			if bar != nil {
+				bar.Add(1)
+			}
+		case model.EventEpoch:
+			if bar != nil {
+				bar.Done()
+				bar = nil
+			}
+			r := ev.Record
+			line := fmt.Sprintf("epoch %3d/%d  loss %.4f", r.Epoch, run.Config.Epochs, r.Loss)
+			if run.Kind == model.CGRU {
+				line += fmt.Sprintf("  ‖W_hc‖ %.3f", r.CouplingNorm)
+			}
+			line += fmt.Sprintf("  grad %.3g", r.GradNorm)
+			if r.ValAcc >= 0 {
+				line += fmt.Sprintf("  val acc %.4f", r.ValAcc)
+			}
+			line += fmt.Sprintf("  lr %.3g  %.1fs", r.LR, r.Seconds)
+			if r.Improved {
+				line += "  *best"
+			}
+			if r.Rollbacks > 0 {
+				line += fmt.Sprintf("  (%d rollback)", r.Rollbacks)
+			}
+			fmt.Fprintln(stdout, line)
+			if err := save(); err != nil && saveErr == nil {
+				saveErr = err
+			}
+		case model.EventRollback:
+			if bar != nil {
+				bar.Done()
+				bar = nil
+			}
+			fmt.Fprintf(stdout, "warning: %s\n", ev.Message)
+		case model.EventStop:
+			fmt.Fprintf(stdout, "%s\n", ev.Message)
+		}
+	}
+	start := time.Now()
+	err := model.Train(ctx, e, st, d, run.Config, report)
+	if bar != nil {
+		bar.Done()
+	}
+	if saveErr != nil {
+		return saveErr
+	}
+	if errors.Is(err, context.Canceled) {
+		if err := save(); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "interrupted during epoch %d: the best model so far is in %s; continue with --resume %s\n", st.Epoch+1, out, ckpt)
+		return errInterrupted
+	}
+	if err != nil {
+		return err
+	}
+	if err := save(); err != nil {
+		return err
+	}
+	if st.BestVal >= 0 {
+		fmt.Fprintf(stdout, "best validation 1-NN accuracy %.4f at epoch %d (refs: %s); model in %s (%.0fs)\n",
+			st.BestVal, st.BestEpoch, refsText(run.ValRefs), out, time.Since(start).Seconds())
+	} else {
+		fmt.Fprintf(stdout, "model in %s (%.0fs)\n", out, time.Since(start).Seconds())
+	}
+	return nil
+}
+
+// writeAtomic writes b to path through a temporary file and a rename.
+func writeAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".cgru-*.tmp")
+	if err != nil {
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes it 0600
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cgru/cgru/model"
+)
+
+// TestTrainAndResume trains both models for two epochs on the embedded
+// data, then resumes the CGRU run for a third from its checkpoint.
+func TestTrainAndResume(t *testing.T) {
+	dir := t.TempDir()
+	for _, kind := range []string{"sgru", "cgru"} {
+		out := filepath.Join(dir, kind+".json")
+		args := []string{"train", "--kind", kind, "--epochs", "2", "--per-class", "2", "--val-refs-per-class", "3",
+			"--val-queries-per-class", "3", "--quiet", "--out", out}
+		code, stdout, errs := cli(args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", kind, code, errs)
+		}
+		for _, want := range []string{"fold 1/7", "epoch   1/2", "val acc", "best validation 1-NN accuracy"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%s: output lacks %q:\n%s", kind, want, stdout)
+			}
+		}
+		f, err := model.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec trainRun
+		if err := json.Unmarshal(f.Training, &rec); err != nil || len(rec.History) != 2 || rec.Fold != 1 || len(rec.ValSubjects) != 3 {
+			t.Fatalf("%s: training record %+v (%v)", kind, rec, err)
+		}
+		if st, _ := os.Stat(out); st.Mode().Perm() != 0o644 {
+			t.Errorf("%s: model file mode %v, want 0644", kind, st.Mode().Perm())
+		}
+	}
+	out := filepath.Join(dir, "cgru.json")
+	code, stdout, errs := cli("train", "--resume", out+".ckpt", "--epochs", "3", "--quiet", "--out", out)
+	if code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(stdout, "resuming after epoch 2") || !strings.Contains(stdout, "epoch   3/3") {
+		t.Errorf("resume output:\n%s", stdout)
+	}
+	f, _ := model.ReadFile(out)
+	var rec trainRun
+	json.Unmarshal(f.Training, &rec)
+	if len(rec.History) != 3 || rec.PerClass != 2 {
+		t.Errorf("after resuming: %d epochs recorded, per-class %d; want 3 and the checkpoint's 2", len(rec.History), rec.PerClass)
+	}
+}
+
+func TestTrainUsage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--fold", "9"}, "0 ≤ --fold ≤ --nfolds"},
+		{[]string{"train", "--folds", "some"}, `--folds "some"`},
+		{[]string{"train", "--coupling-init", "strong"}, "unknown coupling init"},
+		{[]string{"train", "--backend", "webgpu"}, "WebGPU"},
+	} {
+		code, _, errs := cli(c.args...)
+		if code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, errs, c.want)
+		}
+	}
+	code, _, errs := cli("train", "--data", "/nonexistent/har.zip", "--quiet")
+	if code != 1 || !strings.Contains(errs, "/nonexistent/har.zip") {
+		t.Errorf("missing data: exit %d, stderr %q", code, errs)
+	}
+}
