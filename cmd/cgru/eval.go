@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/cgru/cgru/data"
@@ -20,14 +22,15 @@ type evalResult struct {
 	Split        string     `json:"split"`
 	RefsPerClass int        `json:"refs_per_class"` // 0: all training windows
 	Seed         uint64     `json:"seed"`
-	Normalized   bool       `json:"normalized"` // the model file's normalisation was applied
+	ValSubjects  []int      `json:"val_subjects,omitempty"` // --split val: the queries' subjects
+	Normalized   bool       `json:"normalized"`             // the model file's normalisation was applied
 	Threads      int        `json:"threads"`
 	Seconds      float64    `json:"seconds"` // distances and metrics, not loading
 	*model.Eval
 }
 
 func runEval(args []string, stdout io.Writer) error {
-	fs := newFlags("eval", "--model M.json [--data PATH|embedded] [--split test|train] [--refs-per-class K] [--seed 1] [--threads N] [--json]",
+	fs := newFlags("eval", "--model M.json [--data PATH|embedded] [--split test|val|train] [--refs-per-class K] [--seed 1] [--threads N] [--json]",
 		`Evaluates a model by 1-NN retrieval (DESIGN.md §4): every query window
 (the --split, default test) is compared with every reference window (the train
 split) and classified by its nearest reference. Prints the 1-NN accuracy, the
@@ -38,7 +41,10 @@ recall and F1, each figure with the reference set it was measured against.
 (data.BalancedSubset with --seed, spread over the subjects); 0 takes all of
 them. A CGRU runs every (query, reference) pair as its own network run
 (2947 × 7352 ≈ 21.7 M on full UCI HAR), so pass e.g. --refs-per-class 50 for
-it. With --split train the queries are the training windows that are not
+it. With --split val the queries are the training windows of the model's
+validation subjects (the fold recorded in the model file by cgru train) and
+the references come from the other training subjects: the paper's validation
+figures. With --split train the queries are the training windows that are not
 references, so K must be positive.
 
 Ties go to the reference with the smaller index; a NaN distance ranks last.
@@ -46,7 +52,7 @@ The model file's normalisation, if any, is applied to queries and
 references. Progress goes to stderr.`)
 	modelPath := fs.String("model", "", "model file (required)")
 	dataPath := fs.String("data", "embedded", "dataset: embedded, a UCI HAR folder or zip, or a CSV file")
-	splitName := fs.String("split", "test", "query windows: test, or train (the training windows that are not references)")
+	splitName := fs.String("split", "test", "query windows: test, val (the model's validation subjects), or train (the training windows that are not references)")
 	refsPer := fs.Int("refs-per-class", 0, "reference windows per class from the train split (0: all)")
 	seed := fs.Uint64("seed", 1, "seed of the reference subset")
 	threads := fs.Int("threads", 0, "worker goroutines (0: all cores)")
@@ -59,8 +65,8 @@ references. Progress goes to stderr.`)
 	switch {
 	case *modelPath == "":
 		return usageErrorf(fs, "--model is required")
-	case *splitName != "test" && *splitName != "train":
-		return usageErrorf(fs, "--split %q: want test or train", *splitName)
+	case *splitName != "test" && *splitName != "val" && *splitName != "train":
+		return usageErrorf(fs, "--split %q: want test, val or train", *splitName)
 	case *refsPer < 0:
 		return usageErrorf(fs, "--refs-per-class %d: want 0 (all) or more", *refsPer)
 	case *splitName == "train" && *refsPer == 0:
@@ -76,6 +82,33 @@ references. Progress goes to stderr.`)
 		return err
 	}
 	train := split.Train
+	var valSubjects []int
+	if *splitName == "val" {
+		var rec struct {
+			Fold        int   `json:"fold"`
+			ValSubjects []int `json:"val_subjects"`
+		}
+		if len(mf.Training) > 0 {
+			json.Unmarshal(mf.Training, &rec) // a foreign record without these fields is caught below
+		}
+		if len(rec.ValSubjects) == 0 {
+			return fmt.Errorf("%s: training.val_subjects: the model file names no validation subjects (train it with cgru train --fold K)", *modelPath)
+		}
+		valSubjects = rec.ValSubjects
+		var val, rest []int
+		for i, s := range train.Subjects {
+			if slices.Contains(valSubjects, s) {
+				val = append(val, i)
+			} else {
+				rest = append(rest, i)
+			}
+		}
+		if len(val) == 0 {
+			return fmt.Errorf("%s: none of the validation subjects %v of %s is in %s", *dataPath, valSubjects, *modelPath, *dataPath)
+		}
+		split = &data.Split{Train: train.Subset(rest), Test: train.Subset(val)}
+		train = split.Train
+	}
 	refIdx := allIndices(train.Len())
 	if *refsPer > 0 {
 		refIdx = data.BalancedSubset(train, *refsPer, *seed)
@@ -118,7 +151,7 @@ references. Progress goes to stderr.`)
 	secs := time.Since(start).Seconds()
 
 	res := evalResult{Model: *modelPath, Kind: net.Kind, Data: *dataPath, Dataset: queries.Name, Split: *splitName,
-		RefsPerClass: *refsPer, Seed: *seed, Normalized: mf.Normalization != nil, Threads: *threads, Seconds: secs, Eval: ev}
+		RefsPerClass: *refsPer, Seed: *seed, ValSubjects: valSubjects, Normalized: mf.Normalization != nil, Threads: *threads, Seconds: secs, Eval: ev}
 	if res.Threads == 0 {
 		res.Threads = runtime.GOMAXPROCS(0)
 	}
@@ -186,6 +219,9 @@ func describeRefs(perClass, n int) string {
 func printEval(w io.Writer, r evalResult, refs string) {
 	ev := r.Eval
 	fmt.Fprintf(w, "%s model %s: %d queries (%s split, %s), %s", r.Kind, r.Model, ev.NQueries, r.Split, r.Dataset, refs)
+	if len(r.ValSubjects) > 0 {
+		fmt.Fprintf(w, " from the other training subjects; validation subjects %v", r.ValSubjects)
+	}
 	if r.RefsPerClass > 0 {
 		fmt.Fprintf(w, " (seed %d)", r.Seed)
 	}

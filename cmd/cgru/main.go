@@ -14,6 +14,7 @@
 //	eval      1-NN accuracy, macro F1, MAP and confusion matrix on a split
 //	compare   distance and step-by-step hidden states of two windows
 //	noise     mean positive and negative distances under Gaussian noise
+//	report    the paper's figures (PNG, SVG) and table (Markdown) in one folder
 //	data      summarise a dataset (UCI HAR folder or zip, CSV, or the embedded subset)
 //
 // Run "cgru <command> --help" for the flags of a command. Usage errors exit
@@ -46,6 +47,7 @@ var commands = map[string]command{
 	"eval":     {"1-NN accuracy, macro F1, MAP and confusion matrix on a split", runEval},
 	"compare":  {"distance and step-by-step hidden states of two windows", runCompare},
 	"noise":    {"mean positive and negative distances under Gaussian noise", runNoise},
+	"report":   {"the paper's figures and table from models, evaluations and noise runs", runReport},
 }
 
 // errUsage marks a usage error: the message has been printed with the
