@@ -4,7 +4,7 @@
 #   ./build.sh          build the command-line tool into bin/
 #   ./build.sh serve    build and serve the demo page (see README)
 #   ./build.sh test     run every test (Go natively, Go under GOOS=js with Node,
-#                       short fuzzing of the parsers)
+#                       the README's tour docs/quickstart.sh, short fuzzing of the parsers)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -45,6 +45,12 @@ run_tests() {
 	wasmexec="$(go env GOROOT)/lib/wasm"
 	[ -x "$wasmexec/go_js_wasm_exec" ] || wasmexec="$(go env GOROOT)/misc/wasm"
 	PATH="$wasmexec:$PATH" GOOS=js GOARCH=wasm go test -count=1 ./model/... ./data/...
+	echo "== the README's tour (docs/quickstart.sh on the embedded data)"
+	build_cli
+	local tour
+	tour="$(mktemp -d)"
+	docs/quickstart.sh "$tour" >"$tour/log" 2>&1 || { cat "$tour/log"; echo "docs/quickstart.sh failed" >&2; return 1; }
+	echo "ok: $(ls "$tour/report" | wc -l) report files in $tour/report"
 	echo "== fuzzing (${FUZZTIME} per target)"
 	for t in "${FUZZ_TARGETS[@]}"; do
 		go test -run='^$' -fuzz="^${t#* }\$" -fuzztime="$FUZZTIME" "./${t% *}"

@@ -44,7 +44,7 @@ h'_t, their synchronization error ‖h_t − h'_t‖ and (CGRU) the mean couplin
 gate. For an SGRU each window runs alone.
 
 IDs are the dataset's window IDs: on UCI HAR and the embedded subset
-"test/17" is line 17 of the test files ("cgru data" lists them). Each ID is
+"test/17" is line 17 of the test files ("cgru data --list" lists them). Each ID is
 looked up in --split first, then in the other split. The model file's
 normalisation, if any, is applied. Computed in float64.
 

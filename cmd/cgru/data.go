@@ -70,12 +70,15 @@ func summariseSplit(split string, d *data.Dataset) splitSummary {
 
 // runData is "cgru data": what a dataset holds.
 func runData(args []string, stdout io.Writer) error {
-	fs := newFlags("data", "--data PATH|embedded [--json]",
+	fs := newFlags("data", "--data PATH|embedded [--list] [--json]",
 		"Load a dataset and summarise it: channels, window length, and for each split the\n"+
 			"windows per class and per subject and the value range of each channel.\n"+
 			"PATH is a UCI HAR folder (\"UCI HAR Dataset\" or its parent), the UCI zip, a CSV\n"+
-			"file in cgru's CSV format, or \"embedded\" for the built-in UCI HAR subset.")
+			"file in cgru's CSV format, or \"embedded\" for the built-in UCI HAR subset.\n"+
+			"--list prints one line per window instead: split, ID, subject, class (the IDs\n"+
+			"that cgru compare takes).")
 	path := fs.String("data", "", "dataset: UCI HAR folder or zip, CSV file, or \"embedded\" (required)")
+	list := fs.Bool("list", false, "list the windows (split, id, subject, class) instead of the summary")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
@@ -86,6 +89,9 @@ func runData(args []string, stdout io.Writer) error {
 	s, err := data.Load(*path)
 	if err != nil {
 		return err
+	}
+	if *list {
+		return listWindows(stdout, s, *asJSON)
 	}
 	sum := dataSummary{Source: *path, Channels: s.Train.Channels, T: s.Train.T, ClassNames: s.Train.ClassNames,
 		Splits: []splitSummary{summariseSplit("train", s.Train), summariseSplit("test", s.Test)}}
@@ -135,6 +141,38 @@ func writeDataSummary(w io.Writer, s *dataSummary) error {
 		fmt.Fprintf(&b, "\n  %-14s %12s %12s %12s %12s\n", "channel", "min", "max", "mean", "std")
 		for c, r := range sp.Ranges {
 			fmt.Fprintf(&b, "  %-14s %12.5g %12.5g %12.5g %12.5g\n", s.Channels[c], r.Min, r.Max, r.Mean, r.Std)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// windowEntry is one line of cgru data --list.
+type windowEntry struct {
+	Split   string `json:"split"`
+	ID      string `json:"id"`
+	Subject int    `json:"subject"`
+	Class   string `json:"class"`
+}
+
+// listWindows prints every window of both splits, as text or JSON lines.
+func listWindows(w io.Writer, s *data.Split, asJSON bool) error {
+	var b strings.Builder
+	if !asJSON {
+		b.WriteString("split\tid\tsubject\tclass\n")
+	}
+	for _, sp := range []struct {
+		name string
+		d    *data.Dataset
+	}{{"train", s.Train}, {"test", s.Test}} {
+		for i := range sp.d.Len() {
+			e := windowEntry{sp.name, sp.d.IDs[i], sp.d.Subjects[i], classOf(sp.d.ClassNames, sp.d.Labels[i])}
+			if asJSON {
+				j, _ := json.Marshal(e)
+				b.Write(append(j, '\n'))
+			} else {
+				fmt.Fprintf(&b, "%s\t%s\t%d\t%s\n", e.Split, e.ID, e.Subject, e.Class)
+			}
 		}
 	}
 	_, err := io.WriteString(w, b.String())

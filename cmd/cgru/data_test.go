@@ -42,3 +42,27 @@ func TestRunDataErrors(t *testing.T) {
 		t.Errorf("missing file: got %v", err)
 	}
 }
+
+func TestRunDataList(t *testing.T) {
+	var out bytes.Buffer
+	if err := runData([]string{"--data", "embedded", "--list"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 1+432+216 || lines[0] != "split\tid\tsubject\tclass" {
+		t.Fatalf("%d lines, header %q; want 649 and the header", len(lines), lines[0])
+	}
+	// The test windows follow the 432 train windows.
+	f := strings.Split(lines[433], "\t")
+	if f[0] != "test" || !strings.HasPrefix(f[1], "test/") {
+		t.Fatalf("line 433 %q: want the first test window", lines[433])
+	}
+	out.Reset()
+	if err := runData([]string{"--data", "embedded", "--list", "--json"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var e windowEntry
+	if err := json.Unmarshal([]byte(strings.SplitN(out.String(), "\n", 2)[0]), &e); err != nil || e.Split != "train" || e.ID == "" || e.Class == "" {
+		t.Errorf("first JSON line: %+v (%v)", e, err)
+	}
+}

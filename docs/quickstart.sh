@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# docs/quickstart.sh — the README's tour of cgru on the embedded real HAR subset:
+# train an SGRU and a CGRU for a few epochs, evaluate them, look inside one pair,
+# measure the noise curves and write the report. Small and quick (about a minute
+# on 2 cores); ./build.sh test runs it. Usage: docs/quickstart.sh [OUT_DIR] (default
+# /tmp/cgru-quickstart); it uses bin/cgru, which ./build.sh builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-/tmp/cgru-quickstart}
+mkdir -p "$OUT"
+
+set -x
+
+bin/cgru data --data embedded
+for kind in sgru cgru; do
+  bin/cgru train --data embedded --kind $kind --epochs 3 --val-refs-per-class 10 --quiet --out "$OUT/$kind.json"
+  bin/cgru eval --model "$OUT/$kind.json" --split val --refs-per-class 10 --json --quiet > "$OUT/$kind-val.json"
+  bin/cgru eval --model "$OUT/$kind.json" --split test --refs-per-class 20 --json --quiet > "$OUT/$kind-test.json"
+done
+bin/cgru eval --model "$OUT/cgru.json" --refs-per-class 20 --quiet
+bin/cgru compare --model "$OUT/cgru.json" --a test/1003 --b test/1293 --csv > "$OUT/compare.csv"
+bin/cgru noise --models "$OUT/sgru.json,$OUT/cgru.json" --sigmas 0:2:0.5 --pairs-per-class 20 --json --quiet > "$OUT/noise.json"
+bin/cgru report --out "$OUT/report" --models "$OUT/sgru.json,$OUT/cgru.json" \
+  --evals "$OUT/sgru-val.json,$OUT/sgru-test.json,$OUT/cgru-val.json,$OUT/cgru-test.json" --noise "$OUT/noise.json"
