@@ -154,7 +154,7 @@ func TestEvalCompareNoiseUsage(t *testing.T) {
 		{[]string{"compare", "--help"}, 0, "usage: cgru compare"},
 		{[]string{"noise", "--help"}, 0, "usage: cgru noise"},
 		{[]string{"eval"}, 2, "--model is required"},
-		{[]string{"eval", "--model", m, "--split", "val"}, 2, `--split "val"`},
+		{[]string{"eval", "--model", m, "--split", "validation"}, 2, `--split "validation": want test, val or train`},
 		{[]string{"eval", "--model", m, "--split", "train"}, 2, "--split train needs --refs-per-class > 0"},
 		{[]string{"eval", "--model", m, "--refs-per-class", "-1"}, 2, "--refs-per-class -1"},
 		{[]string{"eval", "--model", m, "--backend", "webgpu"}, 2, "WebGPU engine is not part of this build"},

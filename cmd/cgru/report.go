@@ -499,7 +499,7 @@ func joinRuns(ms []*reportModel, f func(trainRun) string) string {
 // writeFileAtomic writes path through a temporary file in its folder, so
 // that a failure leaves no partial file.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".report-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".cgru-*.tmp")
 	if err != nil {
 		return err
 	}
