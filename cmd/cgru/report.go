@@ -55,7 +55,7 @@ type fig2bFit struct {
 }
 
 func runReport(args []string, stdout io.Writer) error {
-	fs := newFlags("report", "--out DIR [--models A.json,B.json] [--evals E.json,…] [--noise N.json] [--early-epochs N]",
+	fs := newFlags("report", "--out DIR [--models A.json,B.json] [--evals E.json,…] [--noise N.json] [--sync S.json,…] [--early-epochs N]",
 		`Writes the paper's figures and table into one folder, from what the other
 commands produced:
 
@@ -72,6 +72,12 @@ commands produced:
             subset) and confusion-<label>-<split>.png/.svg.
   --noise   the output of cgru noise --json: fig3-noise.png/.svg, mean positive
             and negative distance against σ per model (the paper's Figure 3).
+  --sync    outputs of cgru sync … --json, one figure each, named after the
+            file (sync-*.png/.svg): λ_max against gain (lyapunov), sync error
+            against time for several c (pair), the threshold sweep with
+            theory and measurement (threshold), and the learned gate and sync
+            error per step for positive vs negative pairs (gate); report.md
+            gets a "Synchronization lab" section.
 
 The early phase is epochs 1 to --early-epochs, by default up to the epoch of
 the best validation accuracy (at least 3 epochs). report.md holds the table,
@@ -81,6 +87,7 @@ same numbers for programs.`)
 	models := fs.String("models", "", "comma-separated model files from cgru train")
 	evals := fs.String("evals", "", "comma-separated JSON outputs of cgru eval / cgru baseline")
 	noisePath := fs.String("noise", "", "JSON output of cgru noise")
+	syncPaths := fs.String("sync", "", "comma-separated JSON outputs of cgru sync")
 	early := fs.Int("early-epochs", 0, "last epoch of the early phase of Figure 2b (0: the best validation epoch, at least 3)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
@@ -88,8 +95,8 @@ same numbers for programs.`)
 	switch {
 	case *out == "":
 		return usageErrorf(fs, "--out is required")
-	case *models == "" && *evals == "" && *noisePath == "":
-		return usageErrorf(fs, "nothing to report: give --models, --evals or --noise")
+	case *models == "" && *evals == "" && *noisePath == "" && *syncPaths == "":
+		return usageErrorf(fs, "nothing to report: give --models, --evals, --noise or --sync")
 	case *early < 0:
 		return usageErrorf(fs, "--early-epochs %d: want 0 (the best validation epoch) or more", *early)
 	}
@@ -132,6 +139,16 @@ same numbers for programs.`)
 			}
 		}
 	}
+
+	var syncs []*syncFile
+	for _, p := range splitList(*syncPaths) {
+		f, err := readSyncFile(p)
+		if err != nil {
+			return err
+		}
+		syncs = append(syncs, f)
+	}
+	labelSyncFiles(syncs)
 
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
@@ -180,13 +197,25 @@ same numbers for programs.`)
 		}
 	}
 
+	for _, f := range syncs {
+		if err := save(f.Label, func(format string, w io.Writer) error { return drawSync(f, format, w) }); err != nil {
+			return err
+		}
+	}
+
 	md := filepath.Join(*out, "report.md")
-	if err := writeFileAtomic(md, func(w io.Writer) error { return writeReportMD(w, ms, es, fits, noise, files, *out) }); err != nil {
+	if err := writeFileAtomic(md, func(w io.Writer) error {
+		if err := writeReportMD(w, ms, es, fits, noise, files, *out); err != nil {
+			return err
+		}
+		writeSyncMD(w, syncs)
+		return nil
+	}); err != nil {
 		return err
 	}
 	js := filepath.Join(*out, "report.json")
 	if err := writeFileAtomic(js, func(w io.Writer) error {
-		return writeJSON(w, map[string]any{"table": tableRows(es), "fig2b": fits, "noise": noise, "evals": es})
+		return writeJSON(w, map[string]any{"table": tableRows(es), "fig2b": fits, "noise": noise, "evals": es, "sync": syncs})
 	}); err != nil {
 		return err
 	}

@@ -15,8 +15,8 @@ import (
 type Profile struct {
 	Pairs, T int
 	// Gate is the mean over pairs of the coupling gate c_t averaged over
-	// the hidden units, per step t = 1…T, and GateSD its standard deviation
-	// over the pairs; nil for a network without coupling (an SGRU, or a
+	// the hidden units, per step t = 1…T, and GateSD its (population)
+	// standard deviation over the pairs; nil for a network without coupling (an SGRU, or a
 	// CGRU with its gate forced to 0).
 	Gate, GateSD []float64
 	// Err is the mean over pairs of ‖h_t − h'_t‖ per step, ErrSD its
@@ -55,9 +55,16 @@ func PairProfile(ctx context.Context, net *model.Net[float64], x model.Seqs[floa
 	if coupled {
 		p.Gate, p.GateSD = make([]float64, T), make([]float64, T)
 	}
-	// Sums of values and squares per step, then means and SDs.
+	// Welford's running means and sums of squared deviations per step
+	// (exact 0 spread for equal values, no cancellation).
 	gs, es := make([]float64, T), make([]float64, T)
-	for _, pr := range pairs {
+	welford := func(mean, m2 []float64, t int, v, k float64) {
+		d := v - mean[t]
+		mean[t] += d / k
+		m2[t] += d * (v - mean[t])
+	}
+	for i, pr := range pairs {
+		k := float64(i + 1)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -66,30 +73,24 @@ func PairProfile(ctx context.Context, net *model.Net[float64], x model.Seqs[floa
 		}
 		tr := e.Trace(net, x.Seq(int(pr.A)), x.Seq(int(pr.B)))
 		for t, v := range tr.SyncError() {
-			p.Err[t] += v
-			es[t] += v * v
+			welford(p.Err, es, t, v, k)
 		}
 		p.PairDist = append(p.PairDist, tr.Distance)
 		if coupled {
 			var m float64
 			for t, v := range tr.MeanGate() {
-				p.Gate[t] += v
-				gs[t] += v * v
+				welford(p.Gate, gs, t, v, k)
 				m += v / float64(T)
 			}
 			p.PairGate = append(p.PairGate, m)
 		}
 	}
 	n := float64(len(pairs))
-	meanSD := func(mean, sd, sq []float64) {
-		for t := range mean {
-			mean[t] /= n
-			sd[t] = math.Sqrt(max(sq[t]/n-mean[t]*mean[t], 0))
+	for t := range p.Err {
+		p.ErrSD[t] = math.Sqrt(es[t] / n)
+		if coupled {
+			p.GateSD[t] = math.Sqrt(gs[t] / n)
 		}
-	}
-	meanSD(p.Err, p.ErrSD, es)
-	if coupled {
-		meanSD(p.Gate, p.GateSD, gs)
 	}
 	return p, nil
 }

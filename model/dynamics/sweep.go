@@ -43,8 +43,8 @@ type SweepPoint struct {
 	// Rate is the measured decay rate of the error, per step: the slope of
 	// ln‖h − h'‖ against t, by least squares, over the steps where the
 	// error is between 1e-10 and 1e-3 (the linear regime, above rounding),
-	// averaged over the runs with at least 10 such steps; NaN when none has.
-	// Where the pair synchronises it estimates the transverse exponent λ⊥(c).
+	// averaged over the runs with at least 10 such steps; NaN when none has
+	// or the point is not Synced. It estimates the transverse exponent λ⊥(c).
 	Rate float64
 }
 
@@ -108,7 +108,7 @@ func sweepAt(ctx context.Context, g *GRU, c float64, xs [][]float64, o SweepOpti
 		}
 	}
 	pt.Rate = math.NaN()
-	if nr > 0 {
+	if nr > 0 && pt.Synced {
 		pt.Rate = rates / float64(nr)
 	}
 	return pt, nil
