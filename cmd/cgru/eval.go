@@ -81,55 +81,15 @@ references. Progress goes to stderr.`)
 	if err != nil {
 		return err
 	}
-	train := split.Train
 	var valSubjects []int
 	if *splitName == "val" {
-		var rec struct {
-			Fold        int   `json:"fold"`
-			ValSubjects []int `json:"val_subjects"`
+		if valSubjects, err = modelValSubjects(mf, *modelPath); err != nil {
+			return err
 		}
-		if len(mf.Training) > 0 {
-			json.Unmarshal(mf.Training, &rec) // a foreign record without these fields is caught below
-		}
-		if len(rec.ValSubjects) == 0 {
-			return fmt.Errorf("%s: training.val_subjects: the model file names no validation subjects (train it with cgru train --fold K)", *modelPath)
-		}
-		valSubjects = rec.ValSubjects
-		var val, rest []int
-		for i, s := range train.Subjects {
-			if slices.Contains(valSubjects, s) {
-				val = append(val, i)
-			} else {
-				rest = append(rest, i)
-			}
-		}
-		if len(val) == 0 {
-			return fmt.Errorf("%s: none of the validation subjects %v of %s is in %s", *dataPath, valSubjects, *modelPath, *dataPath)
-		}
-		split = &data.Split{Train: train.Subset(rest), Test: train.Subset(val)}
-		train = split.Train
 	}
-	refIdx := allIndices(train.Len())
-	if *refsPer > 0 {
-		refIdx = data.BalancedSubset(train, *refsPer, *seed)
-	}
-	refs := train.Subset(refIdx)
-	queries := split.Test
-	if *splitName == "train" {
-		isRef := make([]bool, train.Len())
-		for _, i := range refIdx {
-			isRef[i] = true
-		}
-		var rest []int
-		for i := range isRef {
-			if !isRef[i] {
-				rest = append(rest, i)
-			}
-		}
-		queries = train.Subset(rest)
-	}
-	if refs.Len() == 0 {
-		return fmt.Errorf("%s: no training windows to use as references", *dataPath)
+	train, refs, queries, err := evalSets(split, *splitName, valSubjects, *refsPer, *seed, *dataPath, *modelPath)
+	if err != nil {
+		return err
 	}
 	refsDesc := describeRefs(*refsPer, refs.Len())
 
@@ -160,6 +120,75 @@ references. Progress goes to stderr.`)
 	}
 	printEval(stdout, res, refsDesc)
 	return nil
+}
+
+// modelValSubjects returns the validation subjects that cgru train
+// recorded in a model file (training.val_subjects).
+func modelValSubjects(mf *model.File, path string) ([]int, error) {
+	var rec struct {
+		Fold        int   `json:"fold"`
+		ValSubjects []int `json:"val_subjects"`
+	}
+	if len(mf.Training) > 0 {
+		json.Unmarshal(mf.Training, &rec) // a foreign record without these fields is caught below
+	}
+	if len(rec.ValSubjects) == 0 {
+		return nil, fmt.Errorf("%s: training.val_subjects: the model file names no validation subjects (train it with cgru train --fold K)", path)
+	}
+	return rec.ValSubjects, nil
+}
+
+// evalSets picks the windows of a 1-NN evaluation from split (shared by
+// cgru eval and cgru baseline, so that the same seed gives the same
+// references): train is where the references come from, refs are K windows
+// per class of it (data.BalancedSubset with seed; refsPer 0: all of them),
+// and the queries are, by splitName,
+//
+//   - test: the test split;
+//   - val: the training windows of valSubjects, with train then the other
+//     training subjects' windows;
+//   - train: the training windows that are not references.
+//
+// source names where valSubjects came from, for errors.
+func evalSets(split *data.Split, splitName string, valSubjects []int, refsPer int, seed uint64, dataPath, source string) (train, refs, queries *data.Dataset, err error) {
+	train = split.Train
+	queries = split.Test
+	if splitName == "val" {
+		var val, rest []int
+		for i, s := range train.Subjects {
+			if slices.Contains(valSubjects, s) {
+				val = append(val, i)
+			} else {
+				rest = append(rest, i)
+			}
+		}
+		if len(val) == 0 {
+			return nil, nil, nil, fmt.Errorf("%s: none of the validation subjects %v of %s is in %s", dataPath, valSubjects, source, dataPath)
+		}
+		train, queries = train.Subset(rest), train.Subset(val)
+	}
+	refIdx := allIndices(train.Len())
+	if refsPer > 0 {
+		refIdx = data.BalancedSubset(train, refsPer, seed)
+	}
+	refs = train.Subset(refIdx)
+	if splitName == "train" {
+		isRef := make([]bool, train.Len())
+		for _, i := range refIdx {
+			isRef[i] = true
+		}
+		var rest []int
+		for i := range isRef {
+			if !isRef[i] {
+				rest = append(rest, i)
+			}
+		}
+		queries = train.Subset(rest)
+	}
+	if refs.Len() == 0 {
+		return nil, nil, nil, fmt.Errorf("%s: no training windows to use as references", dataPath)
+	}
+	return train, refs, queries, nil
 }
 
 // loadModelAndData reads a model file and a dataset, checks that they fit
@@ -229,6 +258,12 @@ func printEval(w io.Writer, r evalResult, refs string) {
 		fmt.Fprint(w, ", normalised as the model file says")
 	}
 	fmt.Fprintln(w)
+	printEvalBody(w, ev, refs, r.Seconds, r.Threads)
+}
+
+// printEvalBody prints the figures of an evaluation, each naming the
+// reference set refs, and the time taken.
+func printEvalBody(w io.Writer, ev *model.Eval, refs string, seconds float64, threads int) {
 	fmt.Fprintf(w, "1-NN accuracy %.4f (%s)\n", ev.Accuracy, refs)
 	fmt.Fprintf(w, "macro F1      %.4f (%s)\n", ev.MacroF1, refs)
 	fmt.Fprintf(w, "MAP           %.4f (full ranking; %s)\n", ev.MAP, refs)
@@ -256,8 +291,8 @@ func printEval(w io.Writer, r evalResult, refs string) {
 	for c, n := range names {
 		fmt.Fprintf(w, "  %d %-*s %9.4f %9.4f %9.4f %8d\n", c, width, n, ev.Precision[c], ev.Recall[c], ev.F1[c], ev.Support[c])
 	}
-	fmt.Fprintf(w, "\ntime %.1f s (%d × %d = %d pairs, %d threads)\n", r.Seconds, ev.NQueries, ev.NRefs,
-		ev.NQueries*ev.NRefs, r.Threads)
+	fmt.Fprintf(w, "\ntime %.1f s (%d × %d = %d pairs, %d threads)\n", seconds, ev.NQueries, ev.NRefs,
+		ev.NQueries*ev.NRefs, threads)
 }
 
 // classOf names class c of names, or its number when out of range.

@@ -16,6 +16,7 @@
 //	noise     mean positive and negative distances under Gaussian noise
 //	report    the paper's figures (PNG, SVG) and table (Markdown) in one folder
 //	data      summarise a dataset (UCI HAR folder or zip, CSV, or the embedded subset)
+//	baseline  1-NN with DTW, RVSML-DTW or RVSML-OPW, scored as eval
 //	sync      the synchronization lab: Lyapunov exponents, coupled pairs, thresholds, the learned gate
 //
 // Run "cgru <command> --help" for the flags of a command. Usage errors exit
@@ -49,6 +50,7 @@ var commands = map[string]command{
 	"compare":  {"distance and step-by-step hidden states of two windows", runCompare},
 	"noise":    {"mean positive and negative distances under Gaussian noise", runNoise},
 	"report":   {"the paper's figures and table from models, evaluations and noise runs", runReport},
+	"baseline": {"1-NN with DTW, RVSML-DTW or RVSML-OPW: the paper's baselines, scored as eval", runBaseline},
 	"sync":     {"the synchronization lab: Lyapunov exponents, coupled pairs, thresholds, the learned gate", runSync},
 }
 

@@ -40,6 +40,7 @@ type reportEval struct {
 	Seconds      float64    `json:"seconds"`
 	Threads      int        `json:"threads"`
 	model.Eval
+	baselineFields
 	Label string `json:"-"`
 }
 
@@ -408,6 +409,7 @@ func writeReportMD(w io.Writer, ms []*reportModel, es []*reportEval, fits []fig2
 			p("| %s | %s | %s | %s | %s | %d | %.1f s | %d |\n", strings.ToUpper(e.Label), e.Split, e.Path, q, refsCell(e), e.Seed, e.Seconds, e.Threads)
 		}
 		p("\n")
+		writeBaselineSettingsMD(w, es)
 	}
 	if len(ms) > 0 {
 		p("## Training runs\n\n")
