@@ -184,7 +184,8 @@ func TestSyncThresholdAndReport(t *testing.T) {
 	}
 	var th thresholdResult
 	thPath := write("sync-threshold.json", syncJSON(t, &th, "sync", "threshold", "--couplings", "0:0.5:0.1",
-		"--steps", "3000", "--transient", "500", "--runs", "2", "--lyapunov-steps", "5000", "--resolution", "0.005"))
+		"--steps", "5000", "--transient", "1000", "--runs", "3", "--lyapunov-steps", "10000", "--resolution", "0.002"))
+	t.Logf("threshold: theory %.4f, measured %.4f, tolerance %.4f", th.Theory, th.Measured, th.Tolerance)
 	if th.Experiment != "threshold" || !th.Agree || len(th.Couplings) != 6 || th.Synced[0] || !th.Synced[5] {
 		t.Errorf("threshold: agree %v, theory %v, measured %v, tolerance %v, synced %v", th.Agree, th.Theory, th.Measured, th.Tolerance, th.Synced)
 	}

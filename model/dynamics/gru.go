@@ -148,7 +148,7 @@ func (g *GRU) eval(pt *point, h []float64) {
 		r := sigmoid(u[i] + g.B[i])
 		z := sigmoid(u[H+i] + g.B[H+i])
 		gn := u[2*H+i] + g.BHN[i]
-		n := math.Tanh(g.B[2*H+i] + r*gn)
+		n := tanh(g.B[2*H+i] + r*gn)
 		dn := 1 - n*n
 		pt.z[i], pt.n[i] = z, n
 		pt.zz[i] = z * (1 - z)
@@ -216,8 +216,8 @@ func (g *GRU) Jacobian(J, h []float64) {
 
 func sigmoid(x float64) float64 {
 	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
+		return 1 / (1 + exp(-x))
 	}
-	e := math.Exp(x)
+	e := exp(x)
 	return e / (1 + e)
 }

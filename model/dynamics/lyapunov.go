@@ -111,7 +111,7 @@ func Spectrum(ctx context.Context, m Map, x0 []float64, k int, opt Options) (Spe
 	v := make([]float64, k*n)
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x6c79617075)) // "lyapu"
 	for i := range v {
-		v[i] = rng.NormFloat64()
+		v[i] = 2*rng.Float64() - 1 // generic; no transcendental, so the same on every platform
 	}
 	growth := make([]float64, k)
 	orthonormalize(v, n, growth)
@@ -133,7 +133,7 @@ func Spectrum(ctx context.Context, m Map, x0 []float64, k int, opt Options) (Spe
 			continue
 		}
 		for j, gr := range growth {
-			l := math.Log(gr)
+			l := log(gr)
 			sum[j] += l
 			blockSum[j] += l
 		}

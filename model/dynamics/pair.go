@@ -274,7 +274,7 @@ func Start(ctx context.Context, g *GRU, seed uint64, transient int, delta float6
 		d := make([]float64, H)
 		var s float64
 		for i := range d {
-			d[i] = rng.NormFloat64()
+			d[i] = 2*rng.Float64() - 1
 			s += d[i] * d[i]
 		}
 		s = delta / math.Sqrt(s)

@@ -99,7 +99,7 @@ func sweepAt(ctx context.Context, g *GRU, c float64, xs [][]float64, o SweepOpti
 		var fit lineFit
 		for t, v := range e {
 			if v > 1e-10 && v < 1e-3 {
-				fit.add(float64(t), math.Log(v))
+				fit.add(float64(t), log(v))
 			}
 		}
 		if fit.n >= 10 {
@@ -304,7 +304,7 @@ func Threshold(ctx context.Context, g *GRU, cs []float64, o ThresholdOptions) (*
 			return nil, err
 		}
 		se := at.StdErr * math.Sqrt(float64(o.Lyapunov.Steps)/float64(o.Steps))
-		r.Tolerance = (math.Log(r.Delta0/o.Tol)/float64(o.Steps)+3*se)/-r.Slope + res
+		r.Tolerance = (log(r.Delta0/o.Tol)/float64(o.Steps)+3*se)/-r.Slope + res
 		r.Agree = r.EmpiricalOK && math.Abs(r.Empirical-r.Theory) <= r.Tolerance
 	}
 	return r, nil
