@@ -80,10 +80,14 @@
 // in time.
 //
 // λ⊥ < 0 is the condition for synchrony to be stable for typical orbits on
-// the attractor. Unstable periodic orbits inside the attractor can have
-// larger local exponents, so just above c* the synchronised state can be
-// briefly left (bubbling) under noise; in exact float64 arithmetic with no
-// noise we did not see it.
+// the attractor. Unstable periodic orbits inside the attractor have larger
+// local exponents, so over a finite stretch the transverse growth can be
+// positive even when its mean is negative: just above c* a tiny difference
+// bursts back up now and then before dying out again (bubbling, on-off
+// intermittency). Rounding is enough to seed it — float64 keeps the copies
+// about 1e-16 apart unless they become bitwise equal — and the runs show it:
+// at gain 7.5, c = 0.0425 (λ⊥ ≈ −0.004), a pair that reached 1e-6 in 180
+// steps was back at 1 after 20000.
 //
 // # Measuring the threshold
 //
@@ -93,18 +97,26 @@
 // pairs of initial states ends with ‖h − h'‖ < Tol (1e-6). The empirical
 // threshold is the smallest grid c from which every c up to 1/2
 // synchronises, refined by bisection ([Threshold]). It cannot equal c*
-// exactly, for two reasons, which set the tolerance:
+// exactly; three effects, all in units of λ⊥, set the tolerance:
 //
 //   - a finite horizon: to fall from the initial error δ0 to Tol in Steps
-//     steps needs λ⊥ ≲ −ln(δ0/Tol)/Steps, so the measured threshold sits
-//     above c* by about that much in λ⊥;
+//     steps a run needs λ⊥ ≲ −ln(δ0/Tol)/Steps (Horizon);
+//   - bubbling: above the rounding floor ε0 (2⁻⁵² times the state norm) the
+//     log of the error is a random walk with drift λ⊥ < 0 and variance rate
+//     σ² (the variance of the log growth per step), whose stationary law is
+//     exponential: P(error > Tol) = exp(−2|λ⊥|·ln(Tol/ε0)/σ²). Keeping that
+//     below 5% over Runs runs needs λ⊥ ≲ −σ²·ln(20·Runs)/(2·ln(Tol/ε0))
+//     (Bubbling);
 //   - finite-time fluctuations: over Steps steps the transverse growth of
-//     one run is a finite-time exponent with standard error SE (batch
-//     means of the λ⊥ estimate scaled to Steps steps); 3·SE covers them.
+//     one run is a finite-time exponent with standard error
+//     SE = σ/√Steps; 3·SE covers them (Fluctuation).
 //
-// Converted to c with the slope of λ⊥ at c* (dλ⊥/dc = −2/(1 − 2c*) for the
-// Diffusive form, a central difference for the CGRU form), the tolerance
-// is |dc/dλ⊥|·(ln(δ0/Tol)/Steps + 3·SE) plus the bisection resolution.
+// The first two both push the measured threshold above c*, so the larger
+// counts; the third goes both ways. Converted to c with the slope of λ⊥ at
+// c* (dλ⊥/dc = −2/(1 − 2c*) for the Diffusive form, a central difference
+// for the CGRU form), the tolerance is
+// |dc/dλ⊥|·(max(Horizon, Bubbling) + Fluctuation) plus the bisection
+// resolution. σ² comes from the batch means of the λ⊥ estimate at c*.
 //
 // # Trained networks on data
 //

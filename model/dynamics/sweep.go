@@ -208,12 +208,20 @@ type ThresholdResult struct {
 	EmpiricalOK     bool
 	// Tolerance is the expected agreement |Empirical − Theory| (see the
 	// package doc): |dc/dλ⊥| at the threshold times
-	// (ln(δ0/Tol)/Steps + 3·SE), where δ0 is the mean initial error of the
-	// runs and SE the standard error of a λ⊥ estimate over Steps steps at
-	// the threshold, plus
-	// the resolution. Agree reports |Empirical − Theory| ≤ Tolerance.
+	// (max(Horizon, Bubbling) + Fluctuation), plus the resolution. Agree
+	// reports |Empirical − Theory| ≤ Tolerance.
 	Tolerance float64
 	Agree     bool
+	// The terms of the tolerance, in units of λ⊥ (per step):
+	//   Horizon = ln(δ0/Tol)/Steps, the decay a run needs to reach Tol;
+	//   Bubbling = σ²·ln(20·Runs)/(2·ln(Tol/ε0)), the margin that keeps a
+	//     run that reached the rounding floor ε0 from bursting back above
+	//     Tol at the end with probability 5% over all runs;
+	//   Fluctuation = 3·SE, SE the standard error of a λ⊥ estimate over
+	//     Steps steps.
+	// σ² is the variance rate of the log growth (SE² of the full estimate
+	// times its steps), ε0 = 2⁻⁵² times the mean state norm.
+	Horizon, Bubbling, Fluctuation float64
 	// Slope is dλ⊥/dc at the theoretical threshold and Delta0 the mean
 	// initial synchronisation error of the runs.
 	Slope, Delta0 float64
@@ -296,16 +304,31 @@ func Threshold(ctx context.Context, g *GRU, cs []float64, o ThresholdOptions) (*
 	}
 	r.Tolerance = math.NaN()
 	if r.TheoryOK && r.Slope < 0 {
-		// The standard error of a λ⊥ estimate over Steps steps at the
-		// threshold: the batch means of the full estimate, scaled by
-		// √(full/Steps).
+		// The variance rate of the transverse log growth at the threshold,
+		// from the batch means of the full estimate.
 		at, err := Transverse(ctx, NewPair(g, o.Form, r.Theory), s0, o.Lyapunov)
 		if err != nil {
 			return nil, err
 		}
-		se := at.StdErr * math.Sqrt(float64(o.Lyapunov.Steps)/float64(o.Steps))
-		r.Tolerance = (log(r.Delta0/o.Tol)/float64(o.Steps)+3*se)/-r.Slope + res
+		sigma2 := at.StdErr * at.StdErr * float64(o.Lyapunov.Steps)
+		var norm float64
+		for _, x := range xs {
+			norm += (vecNorm(x[:g.H]) + vecNorm(x[g.H:])) / float64(2*len(xs))
+		}
+		eps0 := 0x1p-52 * norm
+		r.Horizon = log(r.Delta0/o.Tol) / float64(o.Steps)
+		r.Bubbling = sigma2 * log(20*float64(o.Runs)) / (2 * log(o.Tol/eps0))
+		r.Fluctuation = 3 * math.Sqrt(sigma2/float64(o.Steps))
+		r.Tolerance = (max(r.Horizon, r.Bubbling)+r.Fluctuation)/-r.Slope + res
 		r.Agree = r.EmpiricalOK && math.Abs(r.Empirical-r.Theory) <= r.Tolerance
 	}
 	return r, nil
+}
+
+func vecNorm(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v * v
+	}
+	return math.Sqrt(s)
 }

@@ -106,15 +106,15 @@ func TestThreshold(t *testing.T) {
 	}
 	for _, form := range []Form{Diffusive, CGRUForm} {
 		r, err := Threshold(ctx, g, cs, ThresholdOptions{
-			SweepOptions: SweepOptions{Form: form, Steps: 5000, Transient: 1000, Runs: 3, Tol: 1e-6, Seed: 1},
-			Lyapunov:     Options{Transient: 500, Steps: 10000, Seed: 1},
+			SweepOptions: SweepOptions{Form: form, Steps: 10000, Transient: 1000, Runs: 3, Tol: 1e-6, Seed: 1},
+			Lyapunov:     Options{Transient: 500, Steps: 40000, Seed: 1},
 			Resolution:   1e-3,
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%s: λ_max %.4f ± %.4f; theory c* = %.4f, measured %.4f (grid %.2f), tolerance %.4f (slope dλ⊥/dc %.3f, δ0 %.2f)",
-			form, r.Lambda.Lambda, r.Lambda.StdErr, r.Theory, r.Empirical, r.Grid, r.Tolerance, r.Slope, r.Delta0)
+		t.Logf("%s: λ_max %.4f ± %.4f; theory c* = %.4f, measured %.4f (grid %.2f), tolerance %.4f (slope dλ⊥/dc %.3f; horizon %.4f, bubbling %.4f, fluctuation %.4f)",
+			form, r.Lambda.Lambda, r.Lambda.StdErr, r.Theory, r.Empirical, r.Grid, r.Tolerance, r.Slope, r.Horizon, r.Bubbling, r.Fluctuation)
 		if !r.TheoryOK || !r.EmpiricalOK || !r.Agree {
 			t.Errorf("%s: theory %.4f (ok %v), measured %.4f (ok %v): |difference| %.4f > tolerance %.4f",
 				form, r.Theory, r.TheoryOK, r.Empirical, r.EmpiricalOK, math.Abs(r.Empirical-r.Theory), r.Tolerance)
