@@ -35,8 +35,8 @@ type GRU struct {
 	// BHN is b_hn [H].
 	BHN []float64
 
-	u  []float64 // [3H] W·h, then W·v
-	at point     // gates at the current state
+	u, u2 []float64 // [3H] W·h, then W·v; W·v when both come from one pass
+	at    point     // gates at the current state
 }
 
 // point holds the gates of F at one state h and the coefficients of its
@@ -68,7 +68,7 @@ func NewGRU(net *model.Net[float64], x []float64, gain float64) *GRU {
 	l := net.Layout()
 	p := net.Params
 	g := &GRU{H: H, W: make([]float64, 3*H*H), B: make([]float64, 3*H), BHN: make([]float64, H),
-		u: make([]float64, 3*H), at: newPoint(H)}
+		u: make([]float64, 3*H), u2: make([]float64, 3*H), at: newPoint(H)}
 	for i, v := range p[l.WeightHH : l.WeightHH+3*H*H] {
 		g.W[i] = gain * v
 	}
@@ -107,7 +107,7 @@ func RandomGRU(hidden int, gain float64, seed uint64) *GRU {
 // its scratch memory, for use on another goroutine.
 func (g *GRU) Clone() *GRU {
 	c := *g
-	c.u = make([]float64, 3*g.H)
+	c.u, c.u2 = make([]float64, 3*g.H), make([]float64, 3*g.H)
 	c.at = newPoint(g.H)
 	return &c
 }
@@ -138,12 +138,46 @@ func (g *GRU) matVec(u, v []float64) {
 	}
 }
 
+// matVec2 sets u = W·v and u2 = W·v2 in one pass over W (Benettin's
+// common case: the state and one tangent vector), summing in matVec's
+// order so that the results are bit for bit matVec's.
+func (g *GRU) matVec2(u, u2, v, v2 []float64) {
+	H := g.H
+	v, v2 = v[:H], v2[:H]
+	for q := range u[:3*H] {
+		row := g.W[q*H : (q+1)*H]
+		row = row[:len(v)]
+		var s0, s1, s2, s3, t0, t1, t2, t3 float64
+		j := 0
+		for ; j+4 <= len(row); j += 4 {
+			w0, w1, w2, w3 := row[j], row[j+1], row[j+2], row[j+3]
+			s0 += w0 * v[j]
+			s1 += w1 * v[j+1]
+			s2 += w2 * v[j+2]
+			s3 += w3 * v[j+3]
+			t0 += w0 * v2[j]
+			t1 += w1 * v2[j+1]
+			t2 += w2 * v2[j+2]
+			t3 += w3 * v2[j+3]
+		}
+		for ; j < len(row); j++ {
+			s0 += row[j] * v[j]
+			t0 += row[j] * v2[j]
+		}
+		u[q], u2[q] = (s0+s1)+(s2+s3), (t0+t1)+(t2+t3)
+	}
+}
+
 // eval computes the gates at h into pt and returns nothing; pt then holds
 // z, n and the Jacobian coefficients at h.
 func (g *GRU) eval(pt *point, h []float64) {
+	g.matVec(g.u, h)
+	g.gates(pt, g.u)
+}
+
+// gates computes the gates from u = W·h into pt.
+func (g *GRU) gates(pt *point, u []float64) {
 	H := g.H
-	u := g.u
-	g.matVec(u, h)
 	for i := 0; i < H; i++ {
 		r := sigmoid(u[i] + g.B[i])
 		z := sigmoid(u[H+i] + g.B[H+i])
@@ -170,10 +204,16 @@ func (g *GRU) Step(dst, h []float64) {
 // ([k][H], k = len(v)/H). dst may be h and dv may be v.
 func (g *GRU) Tangent(dst, h, v, dv []float64) {
 	H := g.H
-	g.eval(&g.at, h)
 	pt := &g.at
-	for k := 0; k+H <= len(v); k += H {
-		g.jvp(dv[k:k+H], h, v[k:k+H], pt, 1)
+	if len(v) == H {
+		g.matVec2(g.u, g.u2, h, v)
+		g.gates(pt, g.u)
+		g.jvpFrom(dv, h, v, g.u2, pt, 1)
+	} else {
+		g.eval(pt, h)
+		for k := 0; k+H <= len(v); k += H {
+			g.jvp(dv[k:k+H], h, v[k:k+H], pt, 1)
+		}
 	}
 	for i := 0; i < H; i++ {
 		dst[i] = pt.n[i] + pt.z[i]*(h[i]-pt.n[i])
@@ -185,9 +225,13 @@ func (g *GRU) Tangent(dst, h, v, dv []float64) {
 // Jacobian of F; s = 1 − 2c is the transverse Jacobian of the CGRU-form
 // coupling (see [CGRUForm]). dv may be v.
 func (g *GRU) jvp(dv, h, v []float64, pt *point, s float64) {
+	g.matVec(g.u, v)
+	g.jvpFrom(dv, h, v, g.u, pt, s)
+}
+
+// jvpFrom is jvp with u = W·v given.
+func (g *GRU) jvpFrom(dv, h, v, u []float64, pt *point, s float64) {
 	H := g.H
-	u := g.u
-	g.matVec(u, v)
 	for i := 0; i < H; i++ {
 		dn := pt.cr[i]*u[i] + pt.cn[i]*u[2*H+i]
 		dz := pt.zz[i] * u[H+i]

@@ -72,6 +72,7 @@ func TestGRUJacobian(t *testing.T) {
 			}
 			// Tangent: F(h) and J·v for two vectors at once, in place.
 			v := append(RandomState(H, rng), RandomState(H, rng)...)
+			w1 := append([]float64(nil), v[:H]...)
 			want := make([]float64, 2*H)
 			for k := 0; k < 2; k++ {
 				for i := 0; i < H; i++ {
@@ -89,6 +90,16 @@ func TestGRUJacobian(t *testing.T) {
 			}
 			if d, _ := maxDiff(x, f); d != 0 {
 				t.Errorf("%s: Tangent's state differs from Step's by %.3g", name, d)
+			}
+			// One vector takes the fused path: the same numbers, bit for bit.
+			x1 := append([]float64(nil), h...)
+			v1 := append([]float64(nil), w1...)
+			g.Tangent(x1, x1, v1, v1)
+			if d, _ := maxDiff(x1, f); d != 0 {
+				t.Errorf("%s: one-vector Tangent's state differs from Step's by %.3g", name, d)
+			}
+			if d, _ := maxDiff(v1, v[:H]); d != 0 {
+				t.Errorf("%s: one-vector Tangent·v differs from the two-vector one by %.3g", name, d)
 			}
 		}
 	}
