@@ -282,7 +282,7 @@ func drawSyncLyapunov(r *lyapunovResult, format string, w io.Writer) error {
 	}
 	eb.Color = colLoss
 	top.Add(eb)
-	top.Legend.Top, top.Legend.Left = true, true
+	top.Legend.Top, top.Legend.Left = false, false // bottom right: λ_max is near 0 at large gains
 	plots := []*plot.Plot{top}
 
 	th := plot.New()
