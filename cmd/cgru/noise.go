@@ -34,11 +34,6 @@ type noiseResult struct {
 	Models        []noiseModel `json:"models"`
 }
 
-// Streams of the generators of `cgru noise`.
-const (
-	streamNoisePairs = 0x7061697273 // "pairs"
-)
-
 func runNoise(args []string, stdout io.Writer) error {
 	fs := newFlags("noise", "--models A.json[,B.json…] [--data PATH|embedded] [--sigmas 0:2:0.25] [--pairs-per-class N] [--seed 1] [--json]",
 		`Measures how the distances of positive pairs (same class) and negative pairs
@@ -232,52 +227,18 @@ func roundSig(v float64, digits int) float64 {
 	return r
 }
 
-// samplePairs draws, for every class c, perClass positive pairs (two
-// different windows of class c, with replacement across draws) and perClass
-// negative pairs (a window of class c and one of another class), from
-// labels with the given seed. A class with fewer than two windows gives no
-// positive pair; a class without windows, or when no other class has
-// windows, gives no negative pair.
+// samplePairs is data.SamplePairs with model.Pair indices (the pairs of
+// the noise experiment; the web page draws the same ones).
 func samplePairs(labels []int, nClasses, perClass int, seed uint64) (pos, neg []model.Pair) {
-	rng := rand.New(rand.NewPCG(seed, streamNoisePairs))
-	byClass := make([][]int32, nClasses)
-	for i, l := range labels {
-		byClass[l] = append(byClass[l], int32(i))
+	p, n := data.SamplePairs(labels, nClasses, perClass, seed)
+	conv := func(ps []data.Pair) []model.Pair {
+		out := make([]model.Pair, len(ps))
+		for i, q := range ps {
+			out[i] = model.Pair{A: int32(q.A), B: int32(q.B)}
+		}
+		return out
 	}
-	for c, in := range byClass {
-		if len(in) >= 2 {
-			for k := 0; k < perClass; k++ {
-				a := rng.IntN(len(in))
-				b := rng.IntN(len(in) - 1)
-				if b >= a {
-					b++
-				}
-				pos = append(pos, model.Pair{A: in[a], B: in[b]})
-			}
-		}
-		out := len(labels) - len(in)
-		if len(in) == 0 || out == 0 {
-			continue
-		}
-		for k := 0; k < perClass; k++ {
-			a := in[rng.IntN(len(in))]
-			// The j-th window (in index order) of the other classes.
-			j := rng.IntN(out)
-			var b int32
-			for i, l := range labels {
-				if l == c {
-					continue
-				}
-				if j == 0 {
-					b = int32(i)
-					break
-				}
-				j--
-			}
-			neg = append(neg, model.Pair{A: a, B: b})
-		}
-	}
-	return pos, neg
+	return conv(p), conv(n)
 }
 
 func printNoise(w io.Writer, r noiseResult) {

@@ -226,45 +226,27 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run trai
 	if ckpt == "" {
 		ckpt = out + ".ckpt"
 	}
-	trainDS, valDS := split.Train, (*data.Dataset)(nil)
-	if run.Fold > 0 {
-		fs := data.Folds(split.Train, run.Folds, run.Seed)
-		if run.Fold > len(fs) {
-			return fmt.Errorf("fold %d: the data has only %d subjects, so %d folds", run.Fold, len(fs), len(fs))
-		}
-		f := fs[run.Fold-1]
-		trainDS, valDS = split.Train.Subset(f.Train), split.Train.Subset(f.Val)
-		run.ValSubjects = f.ValSubjects
-	} else {
-		trainDS = split.Train.Clone()
+	tv, err := data.SplitTrainVal(split.Train, run.Folds, run.Fold, run.ValRefs, run.ValQueries, run.Seed)
+	if err != nil {
+		return err
 	}
+	trainDS := tv.Train
+	run.ValSubjects = tv.ValSubjects
 	var norm *data.Normalizer
 	if run.Normalize {
 		norm = data.FitNormalizer(trainDS)
-		norm.Apply(trainDS)
-		if valDS != nil {
-			norm.Apply(valDS)
+		for _, d := range []*data.Dataset{trainDS, tv.Queries, tv.Refs} {
+			if d != nil {
+				norm.Apply(d)
+			}
 		}
 	}
 	run.TrainWindows = trainDS.Len()
 	e := &model.CPU[float32]{Threads: run.Threads}
 	d := model.TrainData[float32]{X: seqsOf(trainDS), Labels: trainDS.Labels, Loss: loss,
-		Batches: func(epoch int) [][]int {
-			return data.NewSampler(trainDS, run.PerClass, run.Seed^(uint64(epoch)*0x9e3779b97f4a7c15)).Epoch()
-		}}
-	if valDS != nil {
-		q := valDS
-		if run.ValQueries > 0 {
-			q = valDS.Subset(data.BalancedSubset(valDS, run.ValQueries, run.Seed))
-		}
-		refIdx := make([]int, trainDS.Len())
-		for i := range refIdx {
-			refIdx[i] = i
-		}
-		if run.ValRefs > 0 {
-			refIdx = data.BalancedSubset(trainDS, run.ValRefs, run.Seed)
-		}
-		refs := trainDS.Subset(refIdx)
+		Batches: func(epoch int) [][]int { return data.EpochBatches(trainDS, run.PerClass, run.Seed, epoch) }}
+	if tv.Queries != nil {
+		q, refs := tv.Queries, tv.Refs
 		ve := &model.CPU[float32]{Threads: run.Threads}
 		d.Validate = func(net *model.Net[float32]) (float64, error) {
 			dm := model.DistanceMatrix(ve, net, seqsOf(q), seqsOf(refs), nil)
@@ -355,7 +337,7 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run trai
 		}
 	}
 	start := time.Now()
-	err := model.Train(ctx, e, st, d, run.Config, report)
+	err = model.Train(ctx, e, st, d, run.Config, report)
 	if bar != nil {
 		bar.Done()
 	}

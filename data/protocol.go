@@ -1,0 +1,136 @@
+package data
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// The pieces of the training and evaluation protocol (DESIGN.md §4) that
+// the command-line tool and the web page share, so that the same settings
+// draw the same windows in both.
+
+// epochStream spreads the epochs of a run over the sampler's seeds.
+const epochStream = 0x9e3779b97f4a7c15
+
+// EpochBatches returns the class-balanced batches (perClass windows of each
+// class, as index lists into d) of epoch (1-based) of a training run with
+// seed: the first epoch of a Sampler seeded with seed ^ epoch·0x9e3779b97f4a7c15.
+// They depend only on d's labels, perClass, seed and epoch, so a resumed
+// run draws the same batches as an uninterrupted one. It panics if
+// perClass < 1.
+func EpochBatches(d *Dataset, perClass int, seed uint64, epoch int) [][]int {
+	return NewSampler(d, perClass, seed^(uint64(epoch)*epochStream)).Epoch()
+}
+
+// TrainVal is the data of one training run: the windows to train on and,
+// with validation, the validation queries and references.
+type TrainVal struct {
+	Train *Dataset
+	// Queries and Refs are nil without validation. Refs come from Train.
+	Queries, Refs *Dataset
+	// ValSubjects are the subjects held out for validation (ascending).
+	ValSubjects []int
+}
+
+// SplitTrainVal picks the windows of a training run from train (the
+// training split), as cgru train does:
+//
+//   - fold 0: every window is trained on, without validation;
+//   - fold k (1 … nfolds): fold k of Folds(train, nfolds, seed) is held
+//     out; its windows are the validation queries (queriesPerClass of each
+//     class, by BalancedSubset with seed, or all when 0) and the references
+//     are refsPerClass windows of each class of the remaining training
+//     windows (BalancedSubset with seed; all when 0).
+//
+// Every returned dataset is a copy. It returns an error when the data has
+// fewer subjects than the fold number needs, and panics if nfolds < 1,
+// fold < 0 or a per-class count is negative.
+func SplitTrainVal(train *Dataset, nfolds, fold, refsPerClass, queriesPerClass int, seed uint64) (*TrainVal, error) {
+	if nfolds < 1 || fold < 0 || refsPerClass < 0 || queriesPerClass < 0 {
+		panic(fmt.Sprintf("data: SplitTrainVal with %d folds, fold %d, %d references and %d queries per class",
+			nfolds, fold, refsPerClass, queriesPerClass))
+	}
+	if fold == 0 {
+		return &TrainVal{Train: train.Clone()}, nil
+	}
+	fs := Folds(train, nfolds, seed)
+	if fold > len(fs) {
+		return nil, fmt.Errorf("fold %d: the data has only %d subjects, so %d folds", fold, len(fs), len(fs))
+	}
+	f := fs[fold-1]
+	tv := &TrainVal{Train: train.Subset(f.Train), ValSubjects: f.ValSubjects}
+	val := train.Subset(f.Val)
+	tv.Queries = val
+	if queriesPerClass > 0 {
+		tv.Queries = val.Subset(BalancedSubset(val, queriesPerClass, seed))
+	}
+	refIdx := make([]int, tv.Train.Len())
+	for i := range refIdx {
+		refIdx[i] = i
+	}
+	if refsPerClass > 0 {
+		refIdx = BalancedSubset(tv.Train, refsPerClass, seed)
+	}
+	tv.Refs = tv.Train.Subset(refIdx)
+	return tv, nil
+}
+
+// Pair names two windows of a dataset by index.
+type Pair struct{ A, B int }
+
+// streamPairs is the stream of SamplePairs' generator ("pairs").
+const streamPairs = 0x7061697273
+
+// SamplePairs draws, for every class c, perClass positive pairs (two
+// different windows of class c, with replacement across draws) and perClass
+// negative pairs (a window of class c and one of another class), from
+// labels (0 … nClasses−1) with the given seed: the pairs of the noise
+// experiment (the paper's Figure 3). A class with fewer than two windows
+// gives no positive pair; a class without windows, or when no other class
+// has windows, gives no negative pair. The pairs depend only on labels,
+// nClasses, perClass and seed. It panics if a label is outside
+// [0, nClasses).
+func SamplePairs(labels []int, nClasses, perClass int, seed uint64) (pos, neg []Pair) {
+	rng := rand.New(rand.NewPCG(seed, streamPairs))
+	byClass := make([][]int, nClasses)
+	for i, l := range labels {
+		if l < 0 || l >= nClasses {
+			panic(fmt.Sprintf("data: SamplePairs: label %d of window %d outside [0,%d)", l, i, nClasses))
+		}
+		byClass[l] = append(byClass[l], i)
+	}
+	for c, in := range byClass {
+		if len(in) >= 2 {
+			for k := 0; k < perClass; k++ {
+				a := rng.IntN(len(in))
+				b := rng.IntN(len(in) - 1)
+				if b >= a {
+					b++
+				}
+				pos = append(pos, Pair{A: in[a], B: in[b]})
+			}
+		}
+		out := len(labels) - len(in)
+		if len(in) == 0 || out == 0 {
+			continue
+		}
+		for k := 0; k < perClass; k++ {
+			a := in[rng.IntN(len(in))]
+			// The j-th window (in index order) of the other classes.
+			j := rng.IntN(out)
+			b := 0
+			for i, l := range labels {
+				if l == c {
+					continue
+				}
+				if j == 0 {
+					b = i
+					break
+				}
+				j--
+			}
+			neg = append(neg, Pair{A: a, B: b})
+		}
+	}
+	return pos, neg
+}
