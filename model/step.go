@@ -15,6 +15,17 @@ type Engine[F Float] interface {
 	Distances(net *Net[F], x Seqs[F], pairs []Pair) []float64
 }
 
+// StepEngine is an Engine that also runs a whole training step itself (the
+// GPU engine: loss, gradient, clipping and the Adam update stay on the
+// device). TrainStep hands the step to it. Its TrainStep has the contract of
+// [TrainStep]: on a non-finite loss or gradient it returns a
+// *NonFiniteError and leaves net and opt unchanged; on success net.Params
+// and opt (T, M, V) are updated as Adam.Step would.
+type StepEngine[F Float] interface {
+	Engine[F]
+	TrainStep(net *Net[F], opt *Adam[F], reg Regularization, x Seqs[F], labels []int, loss Loss) (StepResult, error)
+}
+
 // Regularization holds the terms DESIGN.md §4 adds to a training step.
 type Regularization struct {
 	// Coupling is the weight of ‖W_hc‖_F added to the training loss of a
@@ -55,9 +66,13 @@ func (e *NonFiniteError) Error() string {
 // all pairs, the coupling penalty (CGRU), global norm clipping and an Adam
 // step with its weight decay. grad is scratch of len(net.Params). On a
 // non-finite loss or gradient it returns a *NonFiniteError and leaves net
-// and opt unchanged.
+// and opt unchanged. An engine that is a [StepEngine] runs the step itself
+// (grad is then not used).
 func TrainStep[F Float](e Engine[F], net *Net[F], opt *Adam[F], reg Regularization,
 	x Seqs[F], labels []int, loss Loss, grad []F) (StepResult, error) {
+	if se, ok := e.(StepEngine[F]); ok {
+		return se.TrainStep(net, opt, reg, x, labels, loss)
+	}
 	l, d := e.LossGrad(net, x, labels, loss, grad)
 	res := StepResult{Loss: l, Distances: d}
 	if math.IsNaN(l) || math.IsInf(l, 0) {

@@ -1,0 +1,187 @@
+//go:build js
+
+package gpu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"syscall/js"
+
+	"github.com/cogentcore/webgpu/wgpu"
+)
+
+// device is the browser's GPUDevice (navigator.gpu, in a Web Worker or a
+// page) wrapped by the binding, with the raw JS objects for what the
+// binding leaves out: error scopes, device.lost and the adapter's info.
+type device struct {
+	dev    *wgpu.Device
+	queue  *wgpu.Queue
+	name   string
+	limits wgpu.Limits
+
+	js     js.Value // the GPUDevice
+	lostCB js.Func
+
+	mu      sync.Mutex
+	lost    string
+	closing bool
+}
+
+// await waits for a JS promise from a goroutine (never call it inside a
+// js.FuncOf callback: the callback would block the event loop that has to
+// settle the promise).
+func await(ctx context.Context, p js.Value) (js.Value, error) {
+	if p.Type() != js.TypeObject || p.Get("then").Type() != js.TypeFunction {
+		return p, nil
+	}
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	ok := js.FuncOf(func(this js.Value, args []js.Value) any {
+		v := js.Undefined()
+		if len(args) > 0 {
+			v = args[0]
+		}
+		ch <- result{v: v}
+		return nil
+	})
+	bad := js.FuncOf(func(this js.Value, args []js.Value) any {
+		msg := "rejected"
+		if len(args) > 0 {
+			msg = jsString(args[0])
+		}
+		ch <- result{err: errors.New(msg)}
+		return nil
+	})
+	defer ok.Release()
+	defer bad.Release()
+	p.Call("then", ok, bad)
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		return js.Undefined(), ctx.Err()
+	}
+}
+
+func jsString(v js.Value) string {
+	if v.Type() == js.TypeObject {
+		if m := v.Get("message"); m.Type() == js.TypeString {
+			return m.String()
+		}
+	}
+	return v.String()
+}
+
+func openDevice(ctx context.Context, f *faults) (*device, error) {
+	if f != nil && f.noAdapter {
+		return nil, errors.New("no WebGPU adapter (simulated by a test)")
+	}
+	nav := js.Global().Get("navigator")
+	if !nav.Truthy() || !nav.Get("gpu").Truthy() {
+		return nil, errors.New("navigator.gpu is not available: this browser or context has no WebGPU")
+	}
+	if !js.Global().Get("wasm").Truthy() {
+		return nil, errors.New("globalThis.wasm is not set: the page must set it to the result of WebAssembly.instantiate before Go runs (the binding writes GPU buffers through it)")
+	}
+	a, err := await(ctx, nav.Get("gpu").Call("requestAdapter"))
+	if err != nil {
+		return nil, fmt.Errorf("requestAdapter: %w", err)
+	}
+	if !a.Truthy() {
+		return nil, errors.New("no WebGPU adapter: navigator.gpu.requestAdapter() returned null")
+	}
+	d := &device{}
+	var parts []string
+	if info := a.Get("info"); info.Truthy() {
+		for _, k := range []string{"vendor", "architecture", "device", "description"} {
+			if v := info.Get(k); v.Type() == js.TypeString && v.String() != "" {
+				parts = append(parts, v.String())
+			}
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "unknown adapter")
+	}
+	d.name = strings.Join(parts, " ") + " (browser WebGPU)"
+	dv, err := await(ctx, a.Call("requestDevice", map[string]any{"label": "cgru"}))
+	if err != nil {
+		return nil, fmt.Errorf("requestDevice on %s: %w", d.name, err)
+	}
+	if !dv.Truthy() {
+		return nil, fmt.Errorf("requestDevice on %s gave nothing", d.name)
+	}
+	d.js = dv
+	d.lostCB = js.FuncOf(func(this js.Value, args []js.Value) any {
+		msg := "device lost"
+		if len(args) > 0 && args[0].Truthy() {
+			msg = fmt.Sprintf("%s: %s", jsString(args[0].Get("reason")), jsString(args[0]))
+		}
+		d.mu.Lock()
+		if !d.closing && d.lost == "" {
+			d.lost = msg
+		}
+		d.mu.Unlock()
+		return nil
+	})
+	dv.Get("lost").Call("then", d.lostCB)
+	w := wgpu.NewDevice(dv)
+	d.dev = &w
+	d.queue = w.GetQueue()
+	d.limits = w.GetLimits().Limits
+	return d, nil
+}
+
+// poll is nothing in the browser: the binding's MapAsync awaits the promise.
+func (d *device) poll() {}
+
+// pushErrors opens error scopes for an operation: in the browser the
+// binding returns no errors (validation errors only show as console
+// warnings), so the engine asks the device itself.
+func (d *device) pushErrors() {
+	for _, f := range []string{"validation", "out-of-memory", "internal"} {
+		d.js.Call("pushErrorScope", f)
+	}
+}
+
+// popErrors closes the scopes of pushErrors and returns the first error
+// they caught.
+func (d *device) popErrors() error {
+	var first error
+	for i := 0; i < 3; i++ {
+		v, err := await(context.Background(), d.js.Call("popErrorScope"))
+		if err == nil && v.Truthy() {
+			err = errors.New(jsString(v))
+		}
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func (d *device) setLost(reason string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.lost == "" {
+		d.lost = reason
+	}
+}
+
+func (d *device) lostReason() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.lost
+}
+
+func (d *device) release() {
+	d.mu.Lock()
+	d.closing = true
+	d.mu.Unlock()
+	d.js.Call("destroy")
+}
