@@ -14,6 +14,7 @@ FUZZ_TARGETS=(
 	"data FuzzReadHARFile"
 	"data FuzzLoadBytes"
 	"model FuzzParseFile"
+	"cmd/cgru FuzzParseSyncFile"
 )
 FUZZTIME=${FUZZTIME:-10s}
 

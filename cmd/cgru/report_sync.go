@@ -43,6 +43,12 @@ func readSyncFile(path string) (*syncFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseSyncFile(b, path)
+}
+
+// parseSyncFile parses and checks the output of cgru sync … --json; path
+// names it in errors and figures.
+func parseSyncFile(b []byte, path string) (*syncFile, error) {
 	var head struct {
 		Experiment string `json:"experiment"`
 	}
@@ -88,6 +94,9 @@ func readSyncFile(path string) (*syncFile, error) {
 			return nil, err
 		}
 		r := f.Pair
+		if r.Steps < 0 {
+			return nil, bad("steps: %d, want ≥ 0", r.Steps)
+		}
 		if len(r.Couplings) == 0 || len(r.Error) != len(r.Couplings) || len(r.Transverse) != len(r.Couplings) {
 			return nil, bad("couplings, error, transverse: %d, %d, %d; want the same number, at least 1", len(r.Couplings), len(r.Error), len(r.Transverse))
 		}
@@ -102,6 +111,9 @@ func readSyncFile(path string) (*syncFile, error) {
 			return nil, err
 		}
 		r := f.Threshold
+		if !(r.Tol > 0) || r.Steps < 1 {
+			return nil, bad("tol %g, steps %d: want tol > 0 and steps ≥ 1", r.Tol, r.Steps)
+		}
 		n := len(r.Couplings)
 		if n == 0 || len(r.Final) != n || len(r.Synced) != n || len(r.Rate) != n || len(r.Transverse) != n {
 			return nil, bad("couplings, final, synced, rate, transverse: %d, %d, %d, %d, %d; want the same number, at least 1",
@@ -224,6 +236,9 @@ type decadeTicks struct{}
 
 func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
 	a, b := math.Floor(math.Log10(lo)), math.Ceil(math.Log10(hi))
+	if math.IsNaN(a) || math.IsNaN(b) || b-a > 700 { // not a range of positive floats
+		return nil
+	}
 	step := max(1, math.Ceil((b-a)/8))
 	var ts []plot.Tick
 	labels := 0
@@ -350,7 +365,7 @@ func drawSyncPair(r *pairResult, format string, w io.Writer) error {
 		for t, e := range r.Error[k] {
 			xy[t] = plotter.XY{X: float64(t), Y: max(float64(e), logFloor)}
 		}
-		l, err := line(xy, plotutilColor(k), vg.Points(1.3))
+		l, err := line(finiteXY(xy), plotutilColor(k), vg.Points(1.3))
 		if err != nil {
 			return err
 		}
@@ -491,7 +506,7 @@ func drawSyncGate(r *gateResult, format string, w io.Writer) error {
 		for t, y := range v {
 			xy[t] = plotter.XY{X: float64(t + 1), Y: y}
 		}
-		return xy
+		return finiteXY(xy)
 	}
 	for _, s := range []struct {
 		name string

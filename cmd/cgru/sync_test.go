@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -318,4 +319,23 @@ func TestParseList(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzParseSyncFile: whatever the bytes, parsing returns an error or a
+// result whose report section and figure can be written without a panic
+// (nor a hang: a tolerance of 0 once sent the log-axis ticks into an
+// endless loop).
+func FuzzParseSyncFile(f *testing.F) {
+	f.Add([]byte(`{"experiment": "lyapunov", "gains": [1, 2], "lambda_max": [0.1, null], "sd": [0, 0], "threshold": [0, 0], "spectrum": [[1], []]}`))
+	f.Add([]byte(`{"experiment": "pair", "steps": 1, "couplings": [0.1], "transverse": [null], "error": [[1, 0]]}`))
+	f.Add([]byte(`{"experiment": "threshold", "couplings": [0.1], "final": [[1e-9]], "synced": [true], "rate": [null], "transverse": [-0.1]}`))
+	f.Add([]byte(`{"experiment": "gate", "T": 1, "positive": {"gate": [0.5], "error": [1], "error_gate_off": [1]}, "negative": {"gate": [0.5], "error": [1], "error_gate_off": [1]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sf, err := parseSyncFile(b, "fuzz.json")
+		if err != nil {
+			return
+		}
+		writeSyncMD(io.Discard, []*syncFile{sf})
+		drawSync(sf, "svg", io.Discard) // an error is fine, a panic is not
+	})
 }
