@@ -557,7 +557,7 @@ this shows sensitive dependence on initial conditions). The header gives
 principal plane of the uncoupled orbit (JSON only). --csv prints one row
 per step: t, then the error for each c.`)
 	nf := addNetworkFlags(fs)
-	gain := fs.Float64("gain", 7.5, "gain on weight_hh")
+	gain := fs.Float64("gain", 7.5, "gain on weight_hh (default 1 with --model)")
 	coupArg := fs.String("coupling", "0,0.02,0.05,0.1,0.2", `coupling strengths: "from:to:step" or a comma list, each in [0, 1]`)
 	formArg := fs.String("form", "diffusive", "coupling form: diffusive or cgru")
 	steps := fs.Int("steps", 500, "coupled steps")
@@ -597,6 +597,9 @@ per step: t, then the error for each c.`)
 	net, err := nf.load(fs)
 	if err != nil {
 		return err
+	}
+	if net.Model != "" && !flagSet(fs, "gain") {
+		*gain = 1
 	}
 	if *traj && len(cs)*(*steps+1)*net.Hidden > 5e7 {
 		return usageErrorf(fs, "--trajectory of %d couplings × %d steps × H=%d is too large; fewer steps or couplings", len(cs), *steps+1, net.Hidden)
@@ -808,7 +811,7 @@ says whether the measured threshold is within it. Also printed per c: λ⊥,
 the measured decay rate of ln‖h − h'‖ (it estimates λ⊥ where the copies
 synchronise) and the final errors.`)
 	nf := addNetworkFlags(fs)
-	gain := fs.Float64("gain", 7.5, "gain on weight_hh")
+	gain := fs.Float64("gain", 7.5, "gain on weight_hh (default 1 with --model)")
 	formArg := fs.String("form", "diffusive", "coupling form: diffusive or cgru")
 	coupArg := fs.String("couplings", "0:0.3:0.01", `grid of coupling strengths: "from:to:step" or a comma list, each in [0, 1], sorted`)
 	steps := fs.Int("steps", 5000, "coupled steps per run")
@@ -851,6 +854,9 @@ synchronise) and the final errors.`)
 	net, err := nf.load(fs)
 	if err != nil {
 		return err
+	}
+	if net.Model != "" && !flagSet(fs, "gain") {
+		*gain = 1
 	}
 	ctx, stop := interruptible()
 	defer stop()
