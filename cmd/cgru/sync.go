@@ -549,7 +549,8 @@ t = 0…steps. Forms (--form):
              root c* are computed numerically.
 
 Both copies start from random states (seeds --start and --start+1) run
-uncoupled for --transient steps, so both lie on the attractor, apart. With
+uncoupled for --transient steps, so both lie on the attractor, apart (for a
+stable map, λ_max < 0, they may meet there already: pass --transient 0). With
 --delta d > 0, h' starts at distance d from h instead (uncoupled, c = 0,
 this shows sensitive dependence on initial conditions). The header gives
 λ_max and c* (estimated over --lyapunov-steps steps) and λ⊥ at each c.
