@@ -560,8 +560,9 @@ func (r *run) submit() ([][]float32, error) {
 	e.stats.Submits++
 	if f := e.faults; f != nil && f.loseAtSubmit > 0 && e.stats.Submits >= f.loseAtSubmit {
 		cmd.Release()
-		e.d.setLost("device lost (simulated by a test at submit " + fmt.Sprint(f.loseAtSubmit) + ")")
-		return nil, ErrDeviceLost
+		reason := fmt.Sprintf("simulated by a test at submit %d", f.loseAtSubmit)
+		e.d.setLost(reason)
+		return nil, fmt.Errorf("%w: %s", ErrDeviceLost, reason)
 	}
 	e.d.queue.Submit(cmd)
 	cmd.Release()
