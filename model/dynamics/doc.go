@@ -130,7 +130,25 @@
 // Nothing here prints or starts goroutines. Long loops look at their
 // context every 1024 steps and return its error once it is done. A [GRU]
 // and a [Pair] keep scratch memory and must not be shared between
-// goroutines ([GRU.Clone] gives an independent copy). Costs, H = 20 on one
-// core: a GRU step about 2–3 µs, so λ_max over 5000 steps takes about
-// 15 ms (BenchmarkMaxLyapunov).
+// goroutines ([GRU.Clone] gives an independent copy). The maths is the
+// portable pure-Go code of package math, so results are bit for bit the same
+// natively (amd64) and in WebAssembly (TestSamePlatformResults). Costs,
+// H = 20, one goroutine (BenchmarkMaxLyapunov, medians of 5 on a shared
+// 2-core machine): λ_max over 1000 + 5000 steps 12 ms natively, 33 ms under
+// GOOS=js GOARCH=wasm in Node; a pair for 2000 steps with its trajectory
+// visited 6 ms natively, 17 ms in wasm; all 20 exponents over 6000 steps
+// 135 ms natively.
+//
+// # Measured (the tests and docs/results/sync.sh)
+//
+// Random H = 20 GRU, seed 1: λ_max < 0 up to gain ≈ 4.5, chaotic from ≈ 5
+// to 8 (0.0864 ± 0.0023 at 7.5 over 5 initial states of 20000 steps), then
+// mostly marginal. Spread of λ_max over 8 initial states at gain 7.5:
+// sd 0.019, 0.007, 0.0024 for horizons of 1000, 4000, 16000 steps (about
+// 1/√steps). Thresholds (5 runs of 20000 steps per c): diffusive, gain 7.5:
+// c* = 0.0406, measured 0.0475 (tolerance 0.0120); gain 6.5: 0.0336 and
+// 0.0356 (0.0056); CGRU form, gain 7.5: 0.0997 and 0.1038 (0.0147). The
+// trained CGRU of docs/results/cgru.json has, at zero input, a stable fixed
+// point (λ_max = −0.155): its copies meet without coupling, so what the
+// trained network does with a pair comes from the inputs.
 package dynamics
