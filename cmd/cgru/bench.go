@@ -19,6 +19,8 @@ import (
 type benchResult struct {
 	Kind        model.Kind `json:"kind"`
 	Backend     string     `json:"backend"`
+	Adapter     string     `json:"adapter,omitempty"` // the GPU adapter (backend webgpu)
+	Reason      string     `json:"reason,omitempty"`  // why auto runs the CPU engine
 	Threads     int        `json:"threads"`
 	SIMD        bool       `json:"simd"`
 	Batch       int        `json:"batch"`
@@ -40,13 +42,15 @@ type benchResult struct {
 }
 
 func runBench(args []string, stdout io.Writer) error {
-	fs := newFlags("bench", "[--kind cgru|sgru] [--batch 36] [--threads N] [--backend cpu] [--json]",
+	fs := newFlags("bench", "[--kind cgru|sgru] [--batch 36] [--threads N] [--backend cpu|webgpu|auto] [--json]",
 		`Times one training step of a class-balanced batch of real HAR windows
 (the embedded subset: --batch/6 windows of each of the 6 activities, T=128,
 I=9) with all its pairs, H=20, float32: loss and gradient of all pairs, the
 coupling penalty, clipping and an Adam step. Also times the forward pass alone
 (distances of all pairs). Prints medians over --rounds after --warmup steps.
-A benchmark, not a test: compare ratios measured side by side (bench/compare.sh).`)
+A benchmark, not a test: compare ratios measured side by side (bench/compare.sh).
+With --backend webgpu the step runs on the GPU (one submit, one readback); on
+Mesa's lavapipe (a CPU rasteriser) the figures say nothing about real GPUs.`)
 	kindName := fs.String("kind", "cgru", "model: cgru or sgru")
 	batch := fs.Int("batch", 36, "windows per batch (a multiple of 6: batch/6 per class)")
 	threads := fs.Int("threads", 0, "worker goroutines (0: all cores)")
@@ -82,7 +86,12 @@ A benchmark, not a test: compare ratios measured side by side (bench/compare.sh)
 	x := model.Seqs[float32]{N: sub.Len(), T: sub.T, I: len(sub.Channels), X: sub.X}
 	net := model.NewNet[float32](kind, x.I, *hidden)
 	net.Init(1, model.CouplingPaper)
-	e := &model.CPU[float32]{Threads: *threads}
+	eng, err := openEngine(*backend, *threads)
+	if err != nil {
+		return err
+	}
+	defer eng.close()
+	e := eng.Engine
 	opt := model.NewAdam[float32]()
 	grad := make([]float32, len(net.Params))
 	pairs := model.AllPairs(x.N)
@@ -94,9 +103,11 @@ A benchmark, not a test: compare ratios measured side by side (bench/compare.sh)
 		if err := step(); err != nil {
 			return err
 		}
-		e.Distances(net, x, pairs)
+		if _, err := eng.distances(net, x, pairs); err != nil {
+			return err
+		}
 	}
-	res := benchResult{Kind: kind, Backend: *backend, Threads: *threads, SIMD: model.SIMD(), Batch: x.N,
+	res := benchResult{Kind: kind, Backend: eng.Backend, Adapter: eng.Adapter, Reason: eng.Reason, Threads: *threads, SIMD: model.SIMD(), Batch: x.N,
 		Pairs: len(pairs), T: x.T, I: x.I, H: *hidden, Loss: loss.String(), Rounds: *rounds, GoVersion: runtime.Version()}
 	if res.Threads == 0 {
 		res.Threads = runtime.GOMAXPROCS(0)
@@ -107,10 +118,15 @@ A benchmark, not a test: compare ratios measured side by side (bench/compare.sh)
 			return err
 		}
 		t1 := time.Now()
-		e.Distances(net, x, pairs)
+		if _, err := eng.distances(net, x, pairs); err != nil {
+			return err
+		}
 		t2 := time.Now()
 		res.TrainAll = append(res.TrainAll, ms(t1.Sub(t0)))
 		res.ForwardAll = append(res.ForwardAll, ms(t2.Sub(t1)))
+	}
+	if b, reason := eng.status(); b != res.Backend {
+		res.Backend, res.Reason = b, reason // auto fell back during the run
 	}
 	res.TrainStepMS, res.TrainMinMS = median(res.TrainAll), slices.Min(res.TrainAll)
 	res.ForwardMS, res.ForwardMin = median(res.ForwardAll), slices.Min(res.ForwardAll)
@@ -123,6 +139,9 @@ A benchmark, not a test: compare ratios measured side by side (bench/compare.sh)
 	}
 	fmt.Fprintf(stdout, "%s, %d windows (%d pairs), T=%d I=%d H=%d, %s, %d threads, SIMD %v, %s\n",
 		kind, res.Batch, res.Pairs, res.T, res.I, res.H, res.Backend, res.Threads, res.SIMD, res.Loss)
+	if res.Adapter != "" {
+		fmt.Fprintf(stdout, "adapter: %s\n", res.Adapter)
+	}
 	fmt.Fprintf(stdout, "training step: median %.1f ms (min %.1f) over %d rounds\n", res.TrainStepMS, res.TrainMinMS, res.Rounds)
 	fmt.Fprintf(stdout, "forward only:  median %.1f ms (min %.1f)\n", res.ForwardMS, res.ForwardMin)
 	if res.PeakRSSMiB > 0 {

@@ -72,6 +72,11 @@ h1_0 … h1_{H-1}, h2_0 … h2_{H-1}.`)
 	if err := checkBackend(fs, *backend); err != nil {
 		return err
 	}
+	if *backend != "cpu" {
+		// A trace records every step of one pair: nothing for a GPU to
+		// speed up, and it is computed in float64.
+		return usageErrorf(fs, "--backend %s: compare traces one pair step by step in float64 on the CPU engine; use --backend cpu", *backend)
+	}
 	mf, split, err := loadModelAndData(*modelPath, *dataPath)
 	if err != nil {
 		return err

@@ -8,11 +8,13 @@ import (
 )
 
 func runDistance(args []string, stdout io.Writer) error {
-	fs := newFlags("distance", "--model M.json --pairs P.json [--backend cpu]",
+	fs := newFlags("distance", "--model M.json --pairs P.json [--backend cpu|webgpu|auto]",
 		`Prints the distance of every pair of sequences in P.json,
 {"a": [[[…I]…T]…P], "b": [[[…I]…T]…P]} (a[p] against b[p]), under the model
-file M.json, as {"distances": [P numbers]}. Computed in float64. For a CGRU
-both sequences of a pair need the same length.`)
+file M.json, as {"distances": [P numbers]}. Computed in float64 on the CPU
+engine; with --backend webgpu (or auto) in float32 on the GPU (SGRU pairs of
+unequal lengths still run on the CPU, in float64). For a CGRU both sequences
+of a pair need the same length.`)
 	modelPath := fs.String("model", "", "model file (required)")
 	pairsPath := fs.String("pairs", "", "pairs file (required)")
 	backend := backendFlag(fs)
@@ -34,16 +36,24 @@ both sequences of a pair need the same length.`)
 	if err != nil {
 		return err
 	}
-	d, err := pairDistances(net, a, b, *pairsPath)
+	var eng *engine
+	if *backend != "cpu" {
+		if eng, err = openEngine(*backend, 0); err != nil {
+			return err
+		}
+		defer eng.close()
+	}
+	d, err := pairDistances(net, a, b, *pairsPath, eng)
 	if err != nil {
 		return err
 	}
 	return writeJSON(stdout, map[string]any{"distances": d})
 }
 
-// pairDistances computes d(a[p], b[p]) with the CPU engine, grouping pairs
-// of equal lengths into batches.
-func pairDistances(net *model.Net[float64], a, b []seq, file string) ([]float64, error) {
+// pairDistances computes d(a[p], b[p]) with the float64 CPU engine, or with
+// eng (float32) when it is not nil, grouping pairs of equal lengths into
+// batches.
+func pairDistances(net *model.Net[float64], a, b []seq, file string, eng *engine) ([]float64, error) {
 	d := make([]float64, len(a))
 	type key struct{ ta, tb int }
 	groups := map[key][]int{}
@@ -74,7 +84,20 @@ func pairDistances(net *model.Net[float64], a, b []seq, file string) ([]float64,
 			copy(x.Seq(len(ps)+i), b[p].X)
 			pairs[i] = model.Pair{A: int32(i), B: int32(len(ps) + i)}
 		}
-		for i, v := range e.Distances(net, x, pairs) {
+		var dd []float64
+		if eng != nil {
+			x32 := model.NewSeqs[float32](x.N, x.T, x.I)
+			for i, v := range x.X {
+				x32.X[i] = float32(v)
+			}
+			var err error
+			if dd, err = eng.distances(model.Convert[float32](net), x32, pairs); err != nil {
+				return nil, err
+			}
+		} else {
+			dd = e.Distances(net, x, pairs)
+		}
+		for i, v := range dd {
 			d[ps[i]] = v
 		}
 	}

@@ -25,7 +25,9 @@ type evalResult struct {
 	ValSubjects  []int      `json:"val_subjects,omitempty"` // --split val: the queries' subjects
 	Normalized   bool       `json:"normalized"`             // the model file's normalisation was applied
 	Threads      int        `json:"threads"`
-	Seconds      float64    `json:"seconds"` // distances and metrics, not loading
+	Backend      string     `json:"backend,omitempty"` // what computed the distances: cpu or webgpu
+	Adapter      string     `json:"adapter,omitempty"` // the GPU adapter
+	Seconds      float64    `json:"seconds"`           // distances and metrics, not loading
 	*model.Eval
 }
 
@@ -94,17 +96,24 @@ references. Progress goes to stderr.`)
 	refsDesc := describeRefs(*refsPer, refs.Len())
 
 	net := model.Convert[float32](mf.Net)
-	e := &model.CPU[float32]{Threads: *threads}
+	eng, err := openEngine(*backend, *threads)
+	if err != nil {
+		return err
+	}
+	defer eng.close()
 	var bar *progress
 	if !*quiet {
 		bar = newProgress(stderr, fmt.Sprintf("eval %d×%d pairs", queries.Len(), refs.Len()), queries.Len()*refs.Len())
 	}
 	start := time.Now()
 	last := 0
-	dm := model.DistanceMatrix(e, net, seqsOf(queries), seqsOf(refs), func(done, _ int) {
+	dm, err := eng.distanceMatrix(net, seqsOf(queries), seqsOf(refs), func(done, _ int) {
 		bar.Add(done - last)
 		last = done
 	})
+	if err != nil {
+		return err
+	}
 	ev := model.Evaluate(dm, queries.Len(), refs.Len(), queries.Labels, refs.Labels, len(train.ClassNames))
 	bar.Done()
 	ev.ClassNames = train.ClassNames
@@ -112,6 +121,8 @@ references. Progress goes to stderr.`)
 
 	res := evalResult{Model: *modelPath, Kind: net.Kind, Data: *dataPath, Dataset: queries.Name, Split: *splitName,
 		RefsPerClass: *refsPer, Seed: *seed, ValSubjects: valSubjects, Normalized: mf.Normalization != nil, Threads: *threads, Seconds: secs, Eval: ev}
+	res.Backend, _ = eng.status()
+	res.Adapter = eng.Adapter
 	if res.Threads == 0 {
 		res.Threads = runtime.GOMAXPROCS(0)
 	}

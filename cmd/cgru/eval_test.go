@@ -157,7 +157,7 @@ func TestEvalCompareNoiseUsage(t *testing.T) {
 		{[]string{"eval", "--model", m, "--split", "validation"}, 2, `--split "validation": want test, val or train`},
 		{[]string{"eval", "--model", m, "--split", "train"}, 2, "--split train needs --refs-per-class > 0"},
 		{[]string{"eval", "--model", m, "--refs-per-class", "-1"}, 2, "--refs-per-class -1"},
-		{[]string{"eval", "--model", m, "--backend", "webgpu"}, 2, "WebGPU engine is not part of this build"},
+		{[]string{"eval", "--model", m, "--backend", "opencl"}, 2, `--backend "opencl": want cpu, webgpu or auto`},
 		{[]string{"eval", "--model", m3}, 1, "input size 3, but embedded has 9 channels"},
 		{[]string{"eval", "--model", "/nonexistent/m.json"}, 1, "no such file"},
 		{[]string{"compare", "--model", m, "--a", "test/11"}, 2, "--model, --a and --b are required"},

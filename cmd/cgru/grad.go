@@ -42,13 +42,14 @@ func (l *lossFlags) loss() (model.Loss, bool) {
 }
 
 func runGrad(args []string, stdout io.Writer) error {
-	fs := newFlags("grad", "--model M.json --batch B.json --loss contrastive|structural [--margin m] [--alpha a --tau τ --beta b --t t] [--backend cpu]",
+	fs := newFlags("grad", "--model M.json --batch B.json --loss contrastive|structural [--margin m] [--alpha a --tau τ --beta b --t t] [--backend cpu|webgpu|auto]",
 		`Prints the loss of the batch B.json, {"x": [[[…I]…T]…N], "labels": [N ints]},
 over all its pairs i<j, the pair distances (row-major: (0,1), (0,2), …, (1,2), …)
 and the gradient of that loss alone (no weight decay, no coupling penalty)
 for every parameter of M.json, in the shapes of the model file:
 {"loss": L, "distances": […], "grads": {"weight_ih": [[…]], …}}.
-Computed in float64.`)
+Computed in float64 on the CPU engine; with --backend webgpu (or auto) in
+float32 on the GPU.`)
 	modelPath := fs.String("model", "", "model file (required)")
 	batchPath := fs.String("batch", "", "batch file (required)")
 	lf := addLossFlags(fs)
@@ -79,9 +80,30 @@ Computed in float64.`)
 	for n, s := range xs {
 		copy(x.Seq(n), s.X)
 	}
-	var e model.CPU[float64]
 	grad := make([]float64, len(net.Params))
-	l, d := e.LossGrad(net, x, labels, loss, grad)
+	var l float64
+	var d []float64
+	if *backend == "cpu" {
+		var e model.CPU[float64]
+		l, d = e.LossGrad(net, x, labels, loss, grad)
+	} else {
+		eng, err := openEngine(*backend, 0)
+		if err != nil {
+			return err
+		}
+		defer eng.close()
+		x32 := model.NewSeqs[float32](x.N, x.T, x.I)
+		for i, v := range x.X {
+			x32.X[i] = float32(v)
+		}
+		g32 := make([]float32, len(grad))
+		if l, d, err = eng.lossGrad(model.Convert[float32](net), x32, labels, loss, g32); err != nil {
+			return err
+		}
+		for i, v := range g32 {
+			grad[i] = float64(v)
+		}
+	}
 	grads := map[string]any{}
 	for _, t := range net.Layout().Tensors {
 		g := grad[t.Off : t.Off+t.Size()]

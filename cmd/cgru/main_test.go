@@ -162,7 +162,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"grad", "--model", mpath}, 2, "--model and --batch are required"},
 		{[]string{"grad", "--nope"}, 2, "flag provided but not defined: -nope"},
 		{[]string{"grad", "--model", mpath, "--batch", "b.json", "--loss", "hinge"}, 2, `--loss "hinge"`},
-		{[]string{"distance", "--model", mpath, "--pairs", "p.json", "--backend", "webgpu"}, 2, "WebGPU engine is not part of this build"},
+		{[]string{"distance", "--model", mpath, "--pairs", "p.json", "--backend", "cuda"}, 2, `--backend "cuda": want cpu, webgpu or auto`},
 		{[]string{"distance", "--model", mpath, "--pairs", "p.json", "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"bench", "--batch", "7"}, 2, "multiple of 6"},
 		{[]string{"bench", "--kind", "lstm"}, 2, `unknown model kind "lstm"`},

@@ -135,7 +135,11 @@ distance of the positive and of the negative pairs is reported per model.
 	if !*quiet {
 		bar = newProgress(stderr, "noise", len(sigmas)*len(files))
 	}
-	e := &model.CPU[float32]{Threads: *threads}
+	eng, err := openEngine(*backend, *threads)
+	if err != nil {
+		return err
+	}
+	defer eng.close()
 	noisy := raw.Clone()
 	x := make([]float32, len(raw.X))
 	for _, sigma := range sigmas {
@@ -147,7 +151,10 @@ distance of the positive and of the negative pairs is reported per model.
 				norms[k].ApplyWindow(x)
 			}
 			s := model.Seqs[float32]{N: noisy.Len(), T: noisy.T, I: len(noisy.Channels), X: x}
-			d := e.Distances(net, s, pairs)
+			d, err := eng.distances(net, s, pairs)
+			if err != nil {
+				return err
+			}
 			mp, sp := meanSD(d[:len(pos)])
 			mn, sn := meanSD(d[len(pos):])
 			m := &res.Models[k]

@@ -44,6 +44,8 @@ type trainRun struct {
 	Normalize    bool                `json:"normalize"`
 	Config       model.TrainConfig   `json:"config"`
 	Threads      int                 `json:"threads"`
+	Backend      string              `json:"backend,omitempty"` // what ran: cpu, webgpu (or webgpu, then cpu after a GPU failure)
+	Adapter      string              `json:"adapter,omitempty"` // the GPU adapter
 	TrainWindows int                 `json:"train_windows"`
 	BestEpoch    int                 `json:"best_epoch,omitempty"`
 	BestValAcc   float64             `json:"best_val_acc,omitempty"`
@@ -155,6 +157,11 @@ epoch's network is kept).`)
 	if err != nil {
 		return err
 	}
+	eng, err := openEngine(*backend, run.Threads)
+	if err != nil {
+		return err
+	}
+	defer eng.close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if *folds == "all" {
@@ -163,7 +170,7 @@ epoch's network is kept).`)
 			r := run
 			r.Fold = k
 			o := foldName(*out, k)
-			if err := trainOne(ctx, stdout, split, r, loss, nil, o, *ckpt, *quiet); err != nil {
+			if err := trainOne(ctx, stdout, split, r, loss, nil, o, *ckpt, *quiet, eng); err != nil {
 				return err
 			}
 			m, err := model.ReadFile(o)
@@ -179,7 +186,7 @@ epoch's network is kept).`)
 			kind, len(accs), mean, sd, refsText(run.ValRefs))
 		return nil
 	}
-	return trainOne(ctx, stdout, split, run, loss, st, *out, *ckpt, *quiet)
+	return trainOne(ctx, stdout, split, run, loss, st, *out, *ckpt, *quiet, eng)
 }
 
 // loss rebuilds the loss of a recorded run.
@@ -220,9 +227,9 @@ func seqsOf(d *data.Dataset) model.Seqs[float32] {
 }
 
 // trainOne trains one fold (or none) of run, starting from st (nil: a new
-// network), writing the best model to out and checkpoints to ckpt.
+// network), writing the best model to out and checkpoints to ckpt, on eng.
 func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run trainRun, loss model.Loss,
-	st *model.TrainState[float32], out, ckpt string, quiet bool) error {
+	st *model.TrainState[float32], out, ckpt string, quiet bool, eng *engine) error {
 	if ckpt == "" {
 		ckpt = out + ".ckpt"
 	}
@@ -242,14 +249,17 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run trai
 		}
 	}
 	run.TrainWindows = trainDS.Len()
-	e := &model.CPU[float32]{Threads: run.Threads}
+	e := eng.Engine
+	run.Backend, run.Adapter = eng.Backend, eng.Adapter
 	d := model.TrainData[float32]{X: seqsOf(trainDS), Labels: trainDS.Labels, Loss: loss,
 		Batches: func(epoch int) [][]int { return data.EpochBatches(trainDS, run.PerClass, run.Seed, epoch) }}
 	if tv.Queries != nil {
 		q, refs := tv.Queries, tv.Refs
-		ve := &model.CPU[float32]{Threads: run.Threads}
 		d.Validate = func(net *model.Net[float32]) (float64, error) {
-			dm := model.DistanceMatrix(ve, net, seqsOf(q), seqsOf(refs), nil)
+			dm, err := eng.distanceMatrix(net, seqsOf(q), seqsOf(refs), nil)
+			if err != nil {
+				return 0, err
+			}
 			return model.Evaluate(dm, q.Len(), refs.Len(), q.Labels, refs.Labels, len(split.Train.ClassNames)).Accuracy, nil
 		}
 		fmt.Fprintf(stdout, "%s fold %d/%d: validation subjects %v, %d training windows, validation %d queries against %d references (%s)\n",
@@ -270,6 +280,9 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run trai
 	}
 	save := func() error {
 		run.BestEpoch, run.BestValAcc, run.History = st.BestEpoch, st.BestVal, st.History
+		if b, _ := eng.status(); b != eng.Backend {
+			run.Backend = eng.Backend + ", then " + b // auto fell back to the CPU
+		}
 		b, err := st.MarshalCheckpoint(run)
 		if err != nil {
 			return err

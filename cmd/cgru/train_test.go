@@ -63,7 +63,7 @@ func TestTrainUsage(t *testing.T) {
 		{[]string{"train", "--fold", "9"}, "0 ≤ --fold ≤ --nfolds"},
 		{[]string{"train", "--folds", "some"}, `--folds "some"`},
 		{[]string{"train", "--coupling-init", "strong"}, "unknown coupling init"},
-		{[]string{"train", "--backend", "webgpu"}, "WebGPU"},
+		{[]string{"train", "--backend", "gpu"}, `--backend "gpu": want cpu, webgpu or auto`},
 	} {
 		code, _, errs := cli(c.args...)
 		if code != 2 || !strings.Contains(errs, c.want) {
