@@ -30,6 +30,7 @@ type Work struct {
 
 	// OPW: cost, log-kernel, scaled kernel, potentials, scalings, sums.
 	cost, logK, k  []float64
+	plan           []float64 // the transposed plan of Align
 	f, g, u, v     []float64
 	kv, ktu        []float64
 	rlo, rhi       []int     // nonzero columns of each row of K̃

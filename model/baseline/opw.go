@@ -28,8 +28,10 @@ import (
 //
 //	K_ij = P_ij · exp((λ1·E_ij − C_ij) / λ2),
 //
-// and u, v found by Sinkhorn's matrix scaling, u = α ./ (K v), v = β ./ (Kᵀ u),
-// from v = 1. The distance is ⟨T, C⟩ (the paper's OPW distance, without the
+// and u, v found by Sinkhorn's matrix scaling from u = 1, each iteration
+// v = β ./ (Kᵀ u) then u = α ./ (K v) (the order of Cuturi's algorithm, which
+// OPW uses: the row sums are exact on return, the column sums approximate).
+// The distance is ⟨T, C⟩ (the paper's OPW distance, without the
 // regularisers).
 //
 // # Numerical stability
@@ -39,9 +41,9 @@ import (
 // above about 70 make exp(−C/λ2) underflow to 0, so that whole rows or
 // columns of K vanish). OPW never forms K itself: it keeps log K and
 // log-domain potentials f, g with K̃ = exp(log K + f ⊕ g). The first iteration
-// is done in the log domain (row and column log-sum-exp), after which every
-// entry of K̃ is at most 1/m, every row sums to at least 1/(n·m) and every
-// column to 1/m; the following iterations scale K̃ in the ordinary domain and
+// is done in the log domain (column, then row log-sum-exp), after which every
+// entry of K̃ is at most 1/n, every column sums to at least 1/(n·m) and every
+// row to 1/n; the following iterations scale K̃ in the ordinary domain and
 // fold the scalings back into f, g whenever one leaves [1e-100, 1e100], and
 // fall back to a log-domain iteration if a row or column sum ever vanishes.
 // The result is the plan of the plain algorithm, to rounding, for any cost
@@ -57,11 +59,11 @@ type OPW struct {
 	// ℓ. RVSML paper default: 1.
 	Delta float64
 	// Iterations is the number of Sinkhorn iterations (one iteration updates
-	// u, then v, so the column sums are exact on return). RVSML paper
+	// v, then u, so the row sums are exact on return). RVSML paper
 	// default: 20.
 	Iterations int
-	// Tol, when positive, stops the iterations earlier once the row sums
-	// are within Tol of α in L1 norm, Σ_i |Σ_j T_ij − 1/n| < Tol. 0: always
+	// Tol, when positive, stops the iterations earlier once the column sums
+	// are within Tol of β in L1 norm, Σ_j |Σ_i T_ij − 1/m| < Tol. 0: always
 	// run Iterations.
 	Tol float64
 }
@@ -97,8 +99,11 @@ func (o OPW) Distance(a, b Seq, w *Work) float64 {
 	if w == nil {
 		w = new(Work)
 	}
-	w.cost = costMatrix(w.cost, a, b, w)
-	return o.solve(w, a.T, b.T, nil)
+	// The solver scales its rows first and its columns last; on the
+	// transposed problem (b against a) that is the order of Sinkhorn's
+	// algorithm as OPW uses it, columns first and rows last.
+	w.cost = costMatrix(w.cost, b, a, w)
+	return o.solve(w, b.T, a.T, nil)
 }
 
 // Align writes the transport plan of a and b into t (a.T × b.T, row-major)
@@ -114,11 +119,16 @@ func (o OPW) Align(t []float64, a, b Seq, w *Work) (cost, reg float64) {
 	if w == nil {
 		w = new(Work)
 	}
-	w.cost = costMatrix(w.cost, a, b, w)
-	cost = o.solve(w, a.T, b.T, t)
-	for k, tk := range t {
-		if tk > 0 {
-			reg += tk * (math.Log(tk) - w.prior[k])
+	n, m := a.T, b.T
+	w.cost = costMatrix(w.cost, b, a, w) // transposed, as in Distance
+	w.plan = grow(w.plan, n*m)
+	cost = o.solve(w, m, n, w.plan)
+	for j := 0; j < m; j++ {
+		for i, tk := range w.plan[j*n : (j+1)*n] {
+			t[i*m+j] = tk
+			if tk > 0 {
+				reg += tk * (math.Log(tk) - w.prior[j*n+i])
+			}
 		}
 	}
 	return cost, o.Lambda2 * reg
@@ -160,7 +170,9 @@ const (
 )
 
 // solve runs the stabilised Sinkhorn iterations on the cost in w.cost
-// (n × m) and returns ⟨T, C⟩; if t is not nil it receives the plan.
+// (n × m) and returns ⟨T, C⟩; if t is not nil it receives the plan. It
+// scales rows first and columns last (Distance and Align call it on the
+// transposed problem).
 func (o OPW) solve(w *Work, n, m int, t []float64) float64 {
 	if err := o.Check(); err != nil {
 		panic("baseline: " + err.Error())

@@ -19,9 +19,8 @@ type RVSMLConfig struct {
 	// VirtualLen (ℓ) is the number of elements of each class's virtual
 	// sequence. Paper default: 4.
 	VirtualLen int
-	// Lambda (λ) weighs the ridge term λ‖L‖²_F against the alignment costs
-	// summed over the training sequences. Default: 50 (see the package
-	// doc).
+	// Lambda (λ) weighs the ridge term λ‖L‖²_F against the mean alignment
+	// cost per training sequence. Default: 50 (see the package doc).
 	Lambda float64
 	// MaxIter caps the alternations (each an update of L, then of every
 	// alignment). Default: 50.
@@ -68,8 +67,8 @@ func (c RVSMLConfig) Check() error {
 type RVSMLIter struct {
 	Iter      int     `json:"iter"`       // 1, 2, …
 	Loss      float64 `json:"loss"`       // J = AlignCost + Reg + Ridge
-	AlignCost float64 `json:"align_cost"` // Σ_i ⟨T_i, C_i(L)⟩
-	Reg       float64 `json:"reg"`        // Σ_i Ω(T_i) (OPW's regulariser; 0 for DTW)
+	AlignCost float64 `json:"align_cost"` // (1/N) Σ_i ⟨T_i, C_i(L)⟩
+	Reg       float64 `json:"reg"`        // (1/N) Σ_i Ω(T_i) (OPW's regulariser; 0 for DTW)
 	Ridge     float64 `json:"ridge"`      // λ‖L‖²_F
 }
 
@@ -98,7 +97,7 @@ type RVSML struct {
 // one-hot vectors of R^{Cℓ}, so that the virtual sequences of different
 // classes are orthogonal and equally far apart. Training minimises
 //
-//	J(L, {T_i}) = Σ_i [ ⟨T_i, C_i(L)⟩ + Ω(T_i) ] + λ ‖L‖²_F,
+//	J(L, {T_i}) = (1/N) Σ_i [ ⟨T_i, C_i(L)⟩ + Ω(T_i) ] + λ ‖L‖²_F,
 //	C_i(L)_jk = ‖Lᵀ x_ij − v_{c_i,k}‖²,
 //
 // over L (d × Cℓ) and the alignments T_i of each projected sequence Lᵀ X_i
@@ -107,7 +106,7 @@ type RVSML struct {
 // regulariser), by alternating:
 //
 //  1. L-step, closed-form ridge regression with the alignments fixed:
-//     L = (Σ_i Σ_jk t_ijk x_ij x_ijᵀ + λ I)⁻¹ Σ_i Σ_jk t_ijk x_ij v_{c_i,k}ᵀ
+//     L = (Σ_i Σ_jk t_ijk x_ij x_ijᵀ + Nλ I)⁻¹ Σ_i Σ_jk t_ijk x_ij v_{c_i,k}ᵀ
 //     (a Cholesky solve; Σ_k t_ijk x_ij x_ijᵀ uses the row sums of T_i);
 //  2. T-step: every T_i is recomputed by the measure on (Lᵀ X_i, V_{c_i}).
 //
@@ -268,7 +267,7 @@ func TrainRVSML(ctx context.Context, cfg RVSMLConfig, seqs []Seq, labels []int, 
 			}
 		}
 		for p := 0; p < d; p++ {
-			a[p*d+p] += cfg.Lambda
+			a[p*d+p] += float64(N) * cfg.Lambda
 			for q := p; q < d; q++ {
 				A.SetSym(p, q, a[p*d+q])
 			}
@@ -327,6 +326,8 @@ func TrainRVSML(ctx context.Context, cfg RVSMLConfig, seqs []Seq, labels []int, 
 		for _, x := range m.L {
 			norm2 += x * x
 		}
+		rec.AlignCost /= float64(N)
+		rec.Reg /= float64(N)
 		rec.Ridge = cfg.Lambda * norm2
 		rec.Loss = rec.AlignCost + rec.Reg + rec.Ridge
 		if math.IsNaN(rec.Loss) || math.IsInf(rec.Loss, 0) {

@@ -59,18 +59,18 @@ func TestRVSMLTwoClasses(t *testing.T) {
 		name     string
 		method   Method
 		opw      OPW
-		band     int
+		lambda   float64
 		monotone bool
 		threads  int
 	}{
-		{"rvsml-dtw", MethodRVSMLDTW, DefaultOPW(), -1, true, 1},
-		{"rvsml-dtw 3 threads", MethodRVSMLDTW, DefaultOPW(), -1, true, 3},
-		{"rvsml-dtw band 3", MethodRVSMLDTW, DefaultOPW(), 3, true, 1},
-		{"rvsml-opw converged", MethodRVSMLOPW, slowOPW, -1, true, 2},
-		{"rvsml-opw defaults", MethodRVSMLOPW, DefaultOPW(), -1, false, 1},
+		{"rvsml-dtw", MethodRVSMLDTW, DefaultOPW(), 50, true, 1},
+		{"rvsml-dtw 3 threads", MethodRVSMLDTW, DefaultOPW(), 50, true, 3},
+		{"rvsml-dtw λ=0.01", MethodRVSMLDTW, DefaultOPW(), 0.01, true, 1},
+		{"rvsml-opw converged λ=0.01", MethodRVSMLOPW, slowOPW, 0.01, true, 2},
+		{"rvsml-opw defaults", MethodRVSMLOPW, DefaultOPW(), 50, false, 1},
 	} {
 		cfg := DefaultConfig(c.method)
-		cfg.OPW, cfg.Threads, cfg.DTW.Band = c.opw, c.threads, c.band
+		cfg.OPW, cfg.Threads, cfg.RVSML.Lambda = c.opw, c.threads, c.lambda
 		var losses []float64
 		res, err := Run(ctx, cfg, train, train, test, 2, func(p Progress) {
 			if p.Stage == "train" {
