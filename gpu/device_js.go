@@ -24,6 +24,9 @@ type device struct {
 
 	js     js.Value // the GPUDevice
 	lostCB js.Func
+	errCB  js.Func
+
+	uncaptured string // the first uncaptured error (outside the engine's error scopes)
 
 	mu      sync.Mutex
 	lost    string
@@ -130,6 +133,22 @@ func openDevice(ctx context.Context, f *faults) (*device, error) {
 		return nil
 	})
 	dv.Get("lost").Call("then", d.lostCB)
+	// Errors outside an error scope would only be console warnings: keep
+	// the first one (popErrors returns it) and log it as an error.
+	d.errCB = js.FuncOf(func(this js.Value, args []js.Value) any {
+		msg := "uncaptured WebGPU error"
+		if len(args) > 0 {
+			msg = "uncaptured WebGPU error: " + jsString(args[0].Get("error"))
+		}
+		js.Global().Get("console").Call("error", "cgru gpu: "+msg)
+		d.mu.Lock()
+		if d.uncaptured == "" {
+			d.uncaptured = msg
+		}
+		d.mu.Unlock()
+		return nil
+	})
+	dv.Call("addEventListener", "uncapturederror", d.errCB)
 	w := wgpu.NewDevice(dv)
 	d.dev = &w
 	d.queue = w.GetQueue()
@@ -162,6 +181,11 @@ func (d *device) popErrors() error {
 			first = err
 		}
 	}
+	d.mu.Lock()
+	if first == nil && d.uncaptured != "" {
+		first = errors.New(d.uncaptured)
+	}
+	d.mu.Unlock()
 	return first
 }
 
