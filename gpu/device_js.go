@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"syscall/js"
+	"unsafe"
 
 	"github.com/cogentcore/webgpu/wgpu"
 )
@@ -17,10 +18,11 @@ import (
 // page) wrapped by the binding, with the raw JS objects for what the
 // binding leaves out: error scopes, device.lost and the adapter's info.
 type device struct {
-	dev    *wgpu.Device
-	queue  *wgpu.Queue
-	name   string
-	limits wgpu.Limits
+	dev      *wgpu.Device
+	queue    *wgpu.Queue
+	name     string
+	software bool // a CPU implementation (SwiftShader)
+	limits   wgpu.Limits
 
 	js     js.Value // the GPUDevice
 	lostCB js.Func
@@ -89,9 +91,6 @@ func openDevice(ctx context.Context, f *faults) (*device, error) {
 	if !nav.Truthy() || !nav.Get("gpu").Truthy() {
 		return nil, errors.New("navigator.gpu is not available: this browser or context has no WebGPU")
 	}
-	if !js.Global().Get("wasm").Truthy() {
-		return nil, errors.New("globalThis.wasm is not set: the page must set it to the result of WebAssembly.instantiate before Go runs (the binding writes GPU buffers through it)")
-	}
 	a, err := await(ctx, nav.Get("gpu").Call("requestAdapter"))
 	if err != nil {
 		return nil, fmt.Errorf("requestAdapter: %w", err)
@@ -111,6 +110,12 @@ func openDevice(ctx context.Context, f *faults) (*device, error) {
 	if len(parts) == 0 {
 		parts = append(parts, "unknown adapter")
 	}
+	fallback := a.Get("isFallbackAdapter")
+	if info := a.Get("info"); info.Truthy() && info.Get("isFallbackAdapter").Type() == js.TypeBoolean {
+		fallback = info.Get("isFallbackAdapter")
+	}
+	d.software = (fallback.Type() == js.TypeBoolean && fallback.Bool()) ||
+		strings.Contains(strings.ToLower(strings.Join(parts, " ")), "swiftshader")
 	d.name = strings.Join(parts, " ") + " (browser WebGPU)"
 	dv, err := await(ctx, a.Call("requestDevice", map[string]any{"label": "cgru"}))
 	if err != nil {
@@ -187,6 +192,30 @@ func (d *device) popErrors() error {
 	}
 	d.mu.Unlock()
 	return first
+}
+
+// writeBuffer writes b at offset off of buf with GPUQueue.writeBuffer on a
+// copy of b. The binding's Queue.WriteBuffer views wasm memory through
+// globalThis.wasm instead, and failed here now and then with "Cannot
+// perform Construct on a detached ArrayBuffer" (wasm memory grew between
+// its fetching the memory's buffer and making the view), so the engine
+// does not use it and needs no globalThis.wasm.
+func (d *device) writeBuffer(buf *wgpu.Buffer, off uint64, b []byte) error {
+	jb := jsBuffer(buf)
+	if jb.Type() != js.TypeObject || jb.Get("size").Type() != js.TypeNumber {
+		return errors.New("writeBuffer: not a GPUBuffer (the wgpu binding's Buffer changed?)")
+	}
+	a := js.Global().Get("Uint8Array").New(len(b))
+	js.CopyBytesToJS(a, b)
+	d.js.Get("queue").Call("writeBuffer", jb, off, a)
+	return nil
+}
+
+// jsBuffer returns the GPUBuffer of a binding Buffer, whose only field (in
+// cogentcore/webgpu v0.23.0, js build) is that js.Value; writeBuffer checks
+// that it is one.
+func jsBuffer(b *wgpu.Buffer) js.Value {
+	return *(*js.Value)(unsafe.Pointer(b))
 }
 
 func (d *device) setLost(reason string) {

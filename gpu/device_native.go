@@ -14,12 +14,13 @@ import (
 
 // device is an adapter's device with what the engine needs around it.
 type device struct {
-	inst   *wgpu.Instance
-	ad     *wgpu.Adapter
-	dev    *wgpu.Device
-	queue  *wgpu.Queue
-	name   string
-	limits wgpu.Limits
+	inst     *wgpu.Instance
+	ad       *wgpu.Adapter
+	dev      *wgpu.Device
+	queue    *wgpu.Queue
+	name     string
+	software bool // a CPU implementation (lavapipe, llvmpipe, SwiftShader)
+	limits   wgpu.Limits
 
 	mu      sync.Mutex
 	lost    string
@@ -78,7 +79,7 @@ func openDevice(ctx context.Context, f *faults) (*device, error) {
 	}
 	ad := ads[best]
 	info := ad.GetInfo()
-	d := &device{inst: inst, ad: ad}
+	d := &device{inst: inst, ad: ad, software: info.AdapterType == wgpu.AdapterTypeCPU}
 	name := info.DriverDescription
 	if name == "" {
 		name = info.Name
@@ -113,6 +114,11 @@ func (d *device) poll() {
 // returns its own error, so there is nothing to do.
 func (d *device) pushErrors()      {}
 func (d *device) popErrors() error { return nil }
+
+// writeBuffer writes b at offset off of buf.
+func (d *device) writeBuffer(buf *wgpu.Buffer, off uint64, b []byte) error {
+	return d.queue.WriteBuffer(buf, off, b)
+}
 
 func (d *device) setLost(reason string) {
 	d.mu.Lock()

@@ -25,9 +25,11 @@
 // fails, and its ...Err methods return the error.
 //
 // In js/wasm, call Choose from a goroutine, never synchronously inside a
-// js.FuncOf callback (it waits on promises); the page must have set
-// globalThis.wasm to the WebAssembly instantiation result (the binding's
-// Queue.WriteBuffer reads wasm memory through it).
+// js.FuncOf callback (it waits on promises). The engine writes GPU buffers
+// itself (GPUQueue.writeBuffer on a copy), not with the binding's
+// Queue.WriteBuffer, which views wasm memory through globalThis.wasm and
+// failed now and then on a detached ArrayBuffer when the memory grew; so
+// globalThis.wasm is not needed by this package.
 //
 // # The training step
 //

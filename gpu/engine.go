@@ -57,20 +57,16 @@ type Engine struct {
 	closed bool
 }
 
-// Stats counts the engine's GPU work since Open.
-type Stats struct {
-	Dispatches    int   // compute dispatches
-	Submits       int   // command buffers submitted
-	Readbacks     int   // buffers mapped for reading (each waits for the GPU)
-	ReadbackBytes int64 // bytes read back
-	UploadBytes   int64 // bytes written with Queue.WriteBuffer
-}
-
 // Stats returns the counts of GPU work so far.
 func (e *Engine) Stats() Stats { return e.stats }
 
 // Adapter describes the adapter the engine runs on.
 func (e *Engine) Adapter() string { return e.d.name }
+
+// Software reports whether the adapter is a CPU implementation of WebGPU
+// (Mesa's lavapipe, SwiftShader): correct, but slower than the pure-Go
+// engine (README, "The GPU engine").
+func (e *Engine) Software() bool { return e.d.software }
 
 // MaxHidden is the largest hidden size this device runs.
 func (e *Engine) MaxHidden() int {
@@ -205,7 +201,7 @@ func (e *Engine) write(id bufID, off uint64, b []byte) error {
 		return nil
 	}
 	e.stats.UploadBytes += int64(len(b))
-	if err := e.d.queue.WriteBuffer(e.bufs[id].b, off, b); err != nil {
+	if err := e.d.writeBuffer(e.bufs[id].b, off, b); err != nil {
 		return fmt.Errorf("writing the %s buffer: %w", bufNames[id], err)
 	}
 	return nil

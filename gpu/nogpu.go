@@ -25,6 +25,8 @@ func SelfTest(e *Engine) error { return selfTest(e, nil) }
 func selfTest(e *Engine, f *faults) error { return &Error{Op: "self-test", Err: ErrNoWebGPU} }
 
 func (e *Engine) Adapter() string { return "" }
+func (e *Engine) Software() bool  { return false }
+func (e *Engine) Stats() Stats    { return Stats{} }
 func (e *Engine) Close()          {}
 
 func (e *Engine) LossGradErr(net *model.Net[float32], x model.Seqs[float32], labels []int, loss model.Loss, grad []float32) (float64, []float64, error) {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"syscall/js"
 	"time"
@@ -33,8 +34,13 @@ type Report struct {
 	Train       []parity.TrainResult `json:"train"`
 	StepWork    gpu.Stats            `json:"step_work"` // one CGRU training step
 	StepMS      float64              `json:"step_ms"`   // its wall time
-	Seconds     float64              `json:"seconds"`
-	Error       string               `json:"error"`
+	// Median step times (ms) of an SGRU of 12 windows with the loss in the
+	// loss kernel and on the CPU (Engine.LossOnCPU: a second submit and
+	// readback).
+	LossGPUms float64 `json:"loss_gpu_ms"`
+	LossCPUms float64 `json:"loss_cpu_ms"`
+	Seconds   float64 `json:"seconds"`
+	Error     string  `json:"error"`
 }
 
 func post(kind string, v any) {
@@ -131,6 +137,43 @@ func run() {
 	}
 	rep.StepMS = float64(time.Since(t0).Microseconds()) / 1000
 	s1 := e.Stats()
+	rep.LossGPUms, rep.LossCPUms = lossPlacement(e)
 	rep.StepWork = gpu.Stats{Dispatches: s1.Dispatches - s0.Dispatches, Submits: s1.Submits - s0.Submits,
 		Readbacks: s1.Readbacks - s0.Readbacks, ReadbackBytes: s1.ReadbackBytes - s0.ReadbackBytes, UploadBytes: s1.UploadBytes - s0.UploadBytes}
+}
+
+// lossPlacement times SGRU steps of 12 windows with the loss on the GPU and
+// on the CPU, alternating, and returns the medians in ms.
+func lossPlacement(e *gpu.Engine) (onGPU, onCPU float64) {
+	x, labels := parity.Batch(2, 5)
+	net := model.NewNet[float32](model.SGRU, x.I, 20)
+	net.Init(2, model.CouplingWeak)
+	opt := model.NewAdam[float32]()
+	var g, c []float64
+	for i := 0; i < 7; i++ {
+		for _, cpu := range []bool{false, true} {
+			e.LossOnCPU = cpu
+			t0 := time.Now()
+			if _, err := e.TrainStep(net, opt, model.DefaultRegularization, x, labels, model.DefaultStructural); err != nil {
+				panic(err)
+			}
+			ms := float64(time.Since(t0).Microseconds()) / 1000
+			if i == 0 {
+				continue // warm-up
+			}
+			if cpu {
+				c = append(c, ms)
+			} else {
+				g = append(g, ms)
+			}
+		}
+	}
+	e.LossOnCPU = false
+	return median(g), median(c)
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
 }
