@@ -39,14 +39,14 @@ type baselineResult struct {
 
 // rvsmlRecord is the RVSML training behind a result.
 type rvsmlRecord struct {
-	Windows       int                  `json:"windows"`         // training windows
-	PerClass      int                  `json:"per_class"`       // --train-per-class (0: all)
-	Iterations    int                  `json:"iterations"`      // alternations run
-	Converged     bool                 `json:"converged"`       // stopped by --tol, not --max-iter
-	Seconds       float64              `json:"seconds"`         // training time
-	History       []baseline.RVSMLIter `json:"history"`         // loss terms per alternation
-	Projection    [][]float64          `json:"projection"`      // L [input][classes·virtual-len]
-	ProjectionRef string               `json:"projection_note"` // how to use it
+	Windows        int                  `json:"windows"`         // training windows
+	PerClass       int                  `json:"per_class"`       // --train-per-class (0: all)
+	Iterations     int                  `json:"iterations"`      // alternations run
+	Converged      bool                 `json:"converged"`       // stopped by --tol, not --max-iter
+	Seconds        float64              `json:"seconds"`         // training time
+	History        []baseline.RVSMLIter `json:"history"`         // loss terms per alternation
+	Projection     [][]float64          `json:"projection"`      // L [input][classes·virtual-len]
+	ProjectionNote string               `json:"projection_note"` // how to use it
 }
 
 func runBaseline(args []string, stdout io.Writer) error {
@@ -234,7 +234,7 @@ Progress goes to stderr; Ctrl-C stops the run (exit status 130).`)
 	if r := res.RVSML; r != nil {
 		rec := &rvsmlRecord{Windows: trainSet.Len(), PerClass: *trainPer, Iterations: len(r.History), Converged: r.Converged,
 			Seconds: res.TrainSeconds, History: r.History,
-			ProjectionRef: "projected vector z = Lᵀx (x: raw channels in the dataset's order; rows of L: channels, columns: classes × virtual elements)"}
+			ProjectionNote: "projected vector z = Lᵀx (x: raw channels in the dataset's order; rows of L: channels, columns: classes × virtual elements)"}
 		if *splitName == "train" {
 			rec.PerClass = *refsPer
 		}
