@@ -287,9 +287,20 @@ func labelModels(ms []*reportModel) {
 	for _, m := range ms {
 		m.Label = string(m.Kind)
 		if n[m.Kind] > 1 {
-			m.Label += "-" + strings.TrimSuffix(filepath.Base(m.Path), filepath.Ext(m.Path))
+			m.Label = qualify(m.Label, m.Path)
 		}
 	}
+}
+
+// qualify tells apart two models of one kind by their file: the file's
+// base name when it starts with the kind ("cgru-weak.json": cgru-weak),
+// else kind-name.
+func qualify(kind, path string) string {
+	stem := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	if strings.HasPrefix(strings.ToLower(stem), kind) {
+		return strings.ToLower(stem)
+	}
+	return kind + "-" + stem
 }
 
 // labelEvals names each result by its method (baselines) or model kind,
@@ -306,7 +317,7 @@ func labelEvals(es []*reportEval) {
 	for _, e := range es {
 		e.Label = e.rowName()
 		if len(models[e.Label]) > 1 && e.Model != "" {
-			e.Label += "-" + strings.TrimSuffix(filepath.Base(e.Model), filepath.Ext(e.Model))
+			e.Label = qualify(e.Label, e.Model)
 		}
 	}
 }
