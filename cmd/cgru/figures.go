@@ -173,6 +173,7 @@ func drawFig3(n *noiseResult, format string, w io.Writer) error {
 	p.X.Label.Text = "noise σ"
 	p.Y.Label.Text = "mean pair distance"
 	p.Add(plotter.NewGrid())
+	labels := noiseLabels(n)
 	for k, m := range n.Models {
 		col := kindCols[m.Kind]
 		if col == nil || k >= 2 {
@@ -194,7 +195,7 @@ func drawFig3(n *noiseResult, format string, w io.Writer) error {
 			l.Color, l.Width, l.Dashes = col, vg.Points(1.5), side.dash
 			sc.Color, sc.Radius = col, vg.Points(2.5)
 			p.Add(l, sc)
-			p.Legend.Add(fmt.Sprintf("%s %s pairs (%s)", strings.ToUpper(string(m.Kind)), side.name, m.Model), l, sc)
+			p.Legend.Add(fmt.Sprintf("%s %s pairs (%s)", strings.ToUpper(labels[k]), side.name, m.Model), l, sc)
 		}
 	}
 	p.Legend.Top = false // bottom right: both curves are above it at large σ

@@ -461,9 +461,10 @@ func writeReportMD(w io.Writer, ms []*reportModel, es []*reportEval, fits []fig2
 	if noise != nil {
 		p("## Figure 3: distances under Gaussian noise\n\n")
 		p("Test split of %s, %d positive and %d negative pairs (%d per class), noise seed %d.\n\n", noise.Data, noise.NPos, noise.NNeg, noise.PairsPerClass, noise.Seed)
+		labels := noiseLabels(noise)
 		p("| σ |")
-		for _, m := range noise.Models {
-			p(" %s d⁺ | %s d⁻ |", m.Kind, m.Kind)
+		for k := range noise.Models {
+			p(" %s d⁺ | %s d⁻ |", labels[k], labels[k])
 		}
 		p("\n|---:|")
 		for range noise.Models {
@@ -482,7 +483,7 @@ func writeReportMD(w io.Writer, ms []*reportModel, es []*reportEval, fits []fig2
 			if k > 0 {
 				p(", ")
 			}
-			p("%s for %s (%s)", marginUpTo(noise.Sigmas, m), strings.ToUpper(string(m.Kind)), m.Model)
+			p("%s for %s (%s)", marginUpTo(noise.Sigmas, m), strings.ToUpper(labels[k]), m.Model)
 		}
 		p(".\n\n")
 	}
@@ -494,6 +495,23 @@ func writeReportMD(w io.Writer, ms []*reportModel, es []*reportEval, fits []fig2
 		}
 	}
 	return nil
+}
+
+// noiseLabels names the models of a noise sweep by kind, told apart by
+// their file names when two share a kind (as labelModels does).
+func noiseLabels(n *noiseResult) []string {
+	count := map[model.Kind]int{}
+	for _, m := range n.Models {
+		count[m.Kind]++
+	}
+	labels := make([]string, len(n.Models))
+	for k, m := range n.Models {
+		labels[k] = string(m.Kind)
+		if count[m.Kind] > 1 {
+			labels[k] = qualify(labels[k], m.Model)
+		}
+	}
+	return labels
 }
 
 // marginUpTo is the largest σ up to which every σ keeps the mean negative

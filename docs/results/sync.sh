@@ -32,5 +32,7 @@ bin/cgru sync threshold --gain 7.5 --form cgru --couplings 0:0.3:0.01 --steps 20
 
 # The trained CGRU on real test pairs: 200 positive and 200 negative pairs per class.
 bin/cgru sync gate --model $R/cgru.json --data "$HAR" --split test --pairs-per-class 200 --seed 1 --json > $R/sync-gate.json
+# The same for the CGRU trained with the weak coupling initialisation (run.sh).
+bin/cgru sync gate --model $R/cgru-weak.json --data "$HAR" --split test --pairs-per-class 200 --seed 1 --json > $R/sync-gate-weak.json
 
 bin/cgru report --out $R/sync --sync $(ls $R/sync-*.json | paste -sd, -)
