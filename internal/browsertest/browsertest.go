@@ -182,13 +182,13 @@ func (b *Browser) dump() string {
 	return strings.Join(s, "\n")
 }
 
-// Screenshot saves a full-page PNG as a test artefact in ArtifactDir()
+// Screenshot saves a full-page PNG (chromedp writes PNG at quality 100, JPEG below) as a test artefact in ArtifactDir()
 // and returns its path.
 func (b *Browser) Screenshot(name string) string {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.Ctx, 30*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Fatalf("browser: screenshot %s: %v", name, err)
 	}
