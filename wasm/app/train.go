@@ -1,0 +1,809 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/model"
+)
+
+// Run statuses.
+const (
+	statusNew     = "new"     // initialised, not trained
+	statusRunning = "running" // training
+	statusPaused  = "paused"  // training, waiting for resume
+	statusStopped = "stopped" // stopped by the user, or interrupted by a reload: can continue
+	statusDone    = "done"    // all epochs, or early stopping
+	statusFailed  = "failed"  // diverged or failed
+	statusLoaded  = "loaded"  // from a model file
+)
+
+// run is one network of the page (the SGRU or the CGRU) and its training.
+// Fields are guarded by App.mu, except st, which only the training
+// goroutine touches while one runs.
+type run struct {
+	kind    model.Kind
+	cfg     Config
+	dataID  string
+	st      *model.TrainState[float32]
+	status  string
+	message string
+	origin  string
+	engine  *EngineInfo
+
+	norm         *data.Normalizer
+	valSubjects  []int
+	trainWindows int
+	valQueries   int
+	valRefs      int
+
+	// Snapshots for readers (comparisons, evaluation, saving).
+	current   *model.Net[float32] // at the end of the last epoch
+	best      *model.Net[float32] // best validation accuracy (nil before the first epoch)
+	bestEpoch int
+	bestVal   float64
+	history   []model.EpochRecord
+	file64    *model.Net[float64] // the loaded model file's network, until training changes it
+
+	cancel context.CancelFunc
+	paused bool
+	resume chan struct{} // closed on resume
+	done   chan struct{} // closed when the training goroutine ends
+}
+
+// newRun returns an untrained run of kind on d: the network initialised
+// from cfg.Seed (the SGRU and the CGRU start from the same GRU weights).
+func newRun(kind model.Kind, cfg Config, d *dataset) *run {
+	net := model.NewNet[float32](kind, len(d.split.Train.Channels), cfg.Hidden)
+	net.Init(cfg.Seed, model.CouplingInit(cfg.CouplingInit))
+	r := &run{kind: kind, cfg: cfg, dataID: d.id, st: model.NewTrainState(net, cfg.train()), status: statusNew,
+		origin: fmt.Sprintf("initialised with seed %d", cfg.Seed), current: net.Clone(), bestVal: -1}
+	if cfg.Normalize {
+		if tv, err := r.windows(d); err == nil {
+			r.norm = data.FitNormalizer(tv.Train)
+		}
+	}
+	return r
+}
+
+// windows returns the run's training and validation windows on d (the
+// fold of cfg, and cfg.TrainPerClass windows per class first if set),
+// not yet normalised.
+func (r *run) windows(d *dataset) (*data.TrainVal, error) {
+	c := r.cfg
+	train := d.split.Train
+	if c.TrainPerClass > 0 {
+		train = train.Subset(data.BalancedSubset(train, c.TrainPerClass, c.Seed))
+	}
+	return data.SplitTrainVal(train, c.Folds, c.Fold, c.ValRefs, c.ValQueries, c.Seed)
+}
+
+// model returns the network readers use: the best one so far, else the
+// current one; and how to name it.
+func (r *run) model() (*model.Net[float32], string) {
+	switch {
+	case r.best != nil && r.bestVal >= 0:
+		return r.best, fmt.Sprintf("best validation epoch %d (1-NN accuracy %.3f)", r.bestEpoch, r.bestVal)
+	case r.best != nil:
+		return r.best, fmt.Sprintf("after epoch %d", r.bestEpoch)
+	case r.status == statusLoaded:
+		return r.current, r.origin
+	}
+	return r.current, "untrained (" + r.origin + ")"
+}
+
+// model64 returns the network in float64 for comparisons: the loaded
+// file's own values when nothing changed them.
+func (r *run) model64() *model.Net[float64] {
+	if r.file64 != nil {
+		return r.file64
+	}
+	n, _ := r.model()
+	return model.Convert[float64](n)
+}
+
+// RunInfo describes a run for the page.
+type RunInfo struct {
+	// Seq orders the descriptions of runs: replies and events may cross on
+	// their way to the page, which keeps the highest Seq of each kind.
+	Seq       uint64              `json:"seq"`
+	Kind      model.Kind          `json:"kind"`
+	Status    string              `json:"status"`
+	Message   string              `json:"message,omitempty"`
+	Origin    string              `json:"origin"`
+	Config    Config              `json:"config"`
+	DataID    string              `json:"data_id"`
+	Engine    *EngineInfo         `json:"engine,omitempty"`
+	Epoch     int                 `json:"epoch"`
+	BestEpoch int                 `json:"best_epoch"`
+	BestVal   float64             `json:"best_val_acc"`
+	Model     string              `json:"model"` // which network comparisons use
+	History   []model.EpochRecord `json:"history"`
+	Params    int                 `json:"params"`
+
+	ValSubjects  []int `json:"val_subjects,omitempty"`
+	TrainWindows int   `json:"train_windows,omitempty"`
+	ValQueries   int   `json:"val_queries,omitempty"`
+	ValRefs      int   `json:"val_refs,omitempty"`
+	Normalized   bool  `json:"normalized"`
+}
+
+// info describes r, stamped with the next sequence number (a.mu held).
+func (a *App) info(r *run) *RunInfo {
+	a.seq++
+	i := r.info()
+	i.Seq = a.seq
+	return i
+}
+
+func (r *run) info() *RunInfo {
+	_, desc := r.model()
+	h := r.history
+	if h == nil {
+		h = []model.EpochRecord{}
+	}
+	return &RunInfo{Kind: r.kind, Status: r.status, Message: r.message, Origin: r.origin, Config: r.cfg, DataID: r.dataID,
+		Engine: r.engine, Epoch: len(r.history), BestEpoch: r.bestEpoch, BestVal: r.bestVal, Model: desc, History: h,
+		Params: len(r.current.Params), ValSubjects: r.valSubjects, TrainWindows: r.trainWindows,
+		ValQueries: r.valQueries, ValRefs: r.valRefs, Normalized: r.norm != nil}
+}
+
+func (r *run) active() bool { return r.status == statusRunning || r.status == statusPaused }
+
+// training reports whether a run is training.
+func (a *App) training() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, r := range a.runs {
+		if r.active() {
+			return true
+		}
+	}
+	return false
+}
+
+func init() {
+	Register("train.start", opTrainStart)
+	Register("train.pause", opTrainPause)
+	Register("train.resume", opTrainResume)
+	Register("train.stop", opTrainStop)
+	Register("train.reset", opTrainReset)
+	Register("runs", opRuns)
+	Register("run.checkpoint", opRunCheckpoint)
+	Register("run.restore", opRunRestore)
+	Register("model.save", opModelSave)
+	Register("model.load", opModelLoad)
+}
+
+// kindsArg parses a list of kinds ("sgru", "cgru"); empty means both.
+func kindsArg(names []string) ([]model.Kind, error) {
+	if len(names) == 0 {
+		return kinds, nil
+	}
+	var ks []model.Kind
+	for _, n := range names {
+		k, err := model.ParseKind(n)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(ks, k) {
+			ks = append(ks, k)
+		}
+	}
+	return ks, nil
+}
+
+type trainArgs struct {
+	Kinds []string `json:"kinds"`
+	// Mode is "new" (start over from Config) or "continue" (carry on a
+	// stopped, finished, loaded or restored run with its own settings;
+	// only the number of epochs is taken from Config, if given).
+	Mode   string  `json:"mode"`
+	Config *Config `json:"config"`
+}
+
+func opTrainStart(ctx context.Context, a *App, req Request) (Reply, error) {
+	var arg trainArgs
+	if err := args(req, &arg); err != nil {
+		return Reply{}, err
+	}
+	ks, err := kindsArg(arg.Kinds)
+	if err != nil {
+		return Reply{}, err
+	}
+	if arg.Mode == "" {
+		arg.Mode = "new"
+	}
+	if arg.Mode != "new" && arg.Mode != "continue" {
+		return Reply{}, fmt.Errorf("train.start: mode %q, want new or continue", arg.Mode)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, k := range ks {
+		if a.runs[k].active() {
+			return Reply{}, fmt.Errorf("the %s is already training", strings.ToUpper(string(k)))
+		}
+	}
+	var start []*run
+	for _, k := range ks {
+		old := a.runs[k]
+		switch arg.Mode {
+		case "new":
+			cfg := old.cfg
+			if arg.Config != nil {
+				cfg = *arg.Config
+			}
+			if err := cfg.Check(); err != nil {
+				return Reply{}, err
+			}
+			start = append(start, newRun(k, cfg, a.data))
+		case "continue":
+			if old.dataID != a.data.id {
+				return Reply{}, fmt.Errorf("the %s was trained on other data: start a new run", strings.ToUpper(string(k)))
+			}
+			if old.status == statusFailed {
+				return Reply{}, fmt.Errorf("the %s's run failed (%s): start a new run", strings.ToUpper(string(k)), old.message)
+			}
+			if arg.Config != nil && arg.Config.Epochs >= 1 {
+				old.cfg.Epochs = arg.Config.Epochs
+			}
+			if old.st.Epoch >= old.cfg.Epochs {
+				return Reply{}, fmt.Errorf("the %s has done its %d epochs: raise the number of epochs to continue", strings.ToUpper(string(k)), old.cfg.Epochs)
+			}
+			start = append(start, old)
+		}
+	}
+	var infos []*RunInfo
+	for _, r := range start {
+		tv, err := r.windows(a.data)
+		if err != nil {
+			return Reply{}, err
+		}
+		a.runs[r.kind] = r
+		tctx, cancel := context.WithCancel(context.Background())
+		r.cancel, r.paused, r.done = cancel, false, make(chan struct{})
+		r.status, r.message = statusRunning, ""
+		go a.train(tctx, r, tv)
+		infos = append(infos, a.info(r))
+	}
+	for _, r := range start {
+		a.host.Emit("train.status", a.info(r))
+	}
+	return Reply{Value: map[string]any{"runs": infos}}, nil
+}
+
+// BatchEvent is the "train.batch" event: a batch is done.
+type BatchEvent struct {
+	Kind     model.Kind `json:"kind"`
+	Epoch    int        `json:"epoch"`
+	Epochs   int        `json:"epochs"`
+	Batch    int        `json:"batch"`
+	Batches  int        `json:"batches"`
+	Loss     float64    `json:"loss"`
+	Penalty  float64    `json:"penalty"`
+	GradNorm float64    `json:"grad_norm"`
+	Seconds  float64    `json:"seconds"` // since the epoch started
+}
+
+// EpochEvent is the "train.epoch" event: an epoch is done.
+type EpochEvent struct {
+	Kind      model.Kind        `json:"kind"`
+	Epochs    int               `json:"epochs"`
+	Record    model.EpochRecord `json:"record"`
+	BestEpoch int               `json:"best_epoch"`
+	BestVal   float64           `json:"best_val_acc"`
+}
+
+// train runs r's training loop on its own goroutine until the epochs are
+// done, early stopping, divergence or ctx's cancellation.
+func (a *App) train(ctx context.Context, r *run, tv *data.TrainVal) {
+	defer close(r.done)
+	eng, info := a.host.Engine(ctx)
+	a.mu.Lock()
+	r.engine = &info
+	cfg := r.cfg
+	if cfg.Normalize {
+		if r.norm == nil {
+			r.norm = data.FitNormalizer(tv.Train)
+		}
+		for _, d := range []*data.Dataset{tv.Train, tv.Queries, tv.Refs} {
+			if d != nil {
+				r.norm.Apply(d)
+			}
+		}
+	}
+	r.valSubjects, r.trainWindows = tv.ValSubjects, tv.Train.Len()
+	r.valQueries, r.valRefs = 0, 0
+	if tv.Queries != nil {
+		r.valQueries, r.valRefs = tv.Queries.Len(), tv.Refs.Len()
+	}
+	st := r.st
+	a.host.Emit("train.status", a.info(r))
+	a.mu.Unlock()
+
+	d := model.TrainData[float32]{X: seqsOf(tv.Train), Labels: tv.Train.Labels, Loss: cfg.loss(),
+		Batches: func(epoch int) [][]int { return data.EpochBatches(tv.Train, cfg.PerClass, cfg.Seed, epoch) }}
+	if tv.Queries != nil && tv.Queries.Len() > 0 {
+		q, refs := tv.Queries, tv.Refs
+		nc := len(tv.Train.ClassNames)
+		d.Validate = func(net *model.Net[float32]) (float64, error) {
+			// Not cancelled by ctx: an epoch ends whole (see train.stop).
+			dm, err := distanceMatrix(context.Background(), eng, net, seqsOf(q), seqsOf(refs), nil)
+			if err != nil {
+				return 0, err
+			}
+			return model.Evaluate(dm, q.Len(), refs.Len(), q.Labels, refs.Labels, nc).Accuracy, nil
+		}
+	}
+	epochStart := time.Now()
+	report := func(ev model.Event) {
+		switch ev.Kind {
+		case model.EventBatch:
+			if ev.Batch == 1 {
+				epochStart = time.Now()
+			}
+			a.host.Emit("train.batch", BatchEvent{Kind: r.kind, Epoch: ev.Epoch, Epochs: cfg.Epochs, Batch: ev.Batch,
+				Batches: ev.Batches, Loss: ev.Step.Loss, Penalty: ev.Step.Penalty, GradNorm: ev.Step.GradNorm,
+				Seconds: time.Since(epochStart).Seconds()})
+			a.waitIfPaused(ctx, r)
+			yield()
+		case model.EventEpoch:
+			a.mu.Lock()
+			r.current = st.Net.Clone()
+			r.best, r.bestEpoch, r.bestVal = st.Best, st.BestEpoch, st.BestVal
+			r.history = slices.Clone(st.History)
+			r.file64 = nil
+			ckpt, err := r.checkpoint()
+			a.mu.Unlock()
+			a.host.Emit("train.epoch", EpochEvent{Kind: r.kind, Epochs: cfg.Epochs, Record: *ev.Record,
+				BestEpoch: st.BestEpoch, BestVal: st.BestVal})
+			if err == nil {
+				a.host.Emit("train.checkpoint", map[string]any{"kind": r.kind, "text": string(ckpt)})
+			}
+			yield()
+		case model.EventRollback:
+			a.host.Emit("log", map[string]any{"level": "warning", "kind": r.kind, "message": ev.Message})
+		case model.EventStop:
+			a.mu.Lock()
+			r.message = ev.Message
+			a.mu.Unlock()
+		}
+	}
+	err := model.Train(ctx, eng, st, d, cfg.train(), report)
+	a.mu.Lock()
+	switch {
+	case errors.Is(err, context.Canceled):
+		r.status = statusStopped
+		r.message = fmt.Sprintf("stopped during epoch %d (the epoch in progress is dropped; the run can continue)", st.Epoch+1)
+	case err != nil:
+		r.status, r.message = statusFailed, err.Error()
+	default:
+		r.status = statusDone
+	}
+	r.current = st.Net.Clone()
+	if st.Best != nil {
+		r.best, r.bestEpoch, r.bestVal = st.Best, st.BestEpoch, st.BestVal
+	}
+	r.history = slices.Clone(st.History)
+	r.cancel, r.paused = nil, false
+	ckpt, cerr := r.checkpoint()
+	final := a.info(r)
+	a.mu.Unlock()
+	if cerr == nil {
+		a.host.Emit("train.checkpoint", map[string]any{"kind": r.kind, "text": string(ckpt)})
+	}
+	a.host.Emit("train.status", final)
+}
+
+// waitIfPaused blocks the training goroutine while r is paused.
+func (a *App) waitIfPaused(ctx context.Context, r *run) {
+	a.mu.Lock()
+	if !r.paused {
+		a.mu.Unlock()
+		return
+	}
+	ch := r.resume
+	r.status = statusPaused
+	info := a.info(r)
+	a.mu.Unlock()
+	a.host.Emit("train.status", info)
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	}
+	a.mu.Lock()
+	if r.status == statusPaused {
+		r.status = statusRunning
+	}
+	info = a.info(r)
+	a.mu.Unlock()
+	a.host.Emit("train.status", info)
+}
+
+type kindsOnly struct {
+	Kinds []string `json:"kinds"`
+}
+
+func (a *App) eachRun(req Request, fn func(r *run) error) ([]*RunInfo, error) {
+	var arg kindsOnly
+	if err := args(req, &arg); err != nil {
+		return nil, err
+	}
+	ks, err := kindsArg(arg.Kinds)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var infos []*RunInfo
+	for _, k := range ks {
+		if err := fn(a.runs[k]); err != nil {
+			return nil, err
+		}
+		infos = append(infos, a.info(a.runs[k]))
+	}
+	return infos, nil
+}
+
+func opTrainPause(ctx context.Context, a *App, req Request) (Reply, error) {
+	infos, err := a.eachRun(req, func(r *run) error {
+		if r.status == statusRunning && !r.paused {
+			r.paused, r.resume = true, make(chan struct{})
+		}
+		return nil
+	})
+	return Reply{Value: map[string]any{"runs": infos}}, err
+}
+
+func opTrainResume(ctx context.Context, a *App, req Request) (Reply, error) {
+	infos, err := a.eachRun(req, func(r *run) error {
+		if r.paused {
+			r.paused = false
+			close(r.resume)
+		}
+		return nil
+	})
+	return Reply{Value: map[string]any{"runs": infos}}, err
+}
+
+// opTrainStop stops the runs after the batch in progress (an epoch is
+// dropped whole, as model.Train does) and answers once they have stopped.
+func opTrainStop(ctx context.Context, a *App, req Request) (Reply, error) {
+	var wait []chan struct{}
+	_, err := a.eachRun(req, func(r *run) error {
+		if r.active() && r.cancel != nil {
+			r.cancel()
+			wait = append(wait, r.done)
+		}
+		return nil
+	})
+	if err != nil {
+		return Reply{}, err
+	}
+	for _, ch := range wait {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Reply{}, ctx.Err()
+		}
+	}
+	infos, err := a.eachRun(req, func(*run) error { return nil })
+	return Reply{Value: map[string]any{"runs": infos}}, err
+}
+
+// opTrainReset replaces runs by untrained ones with their settings (or
+// the given ones).
+func opTrainReset(ctx context.Context, a *App, req Request) (Reply, error) {
+	var arg struct {
+		Kinds  []string `json:"kinds"`
+		Config *Config  `json:"config"`
+	}
+	if err := args(req, &arg); err != nil {
+		return Reply{}, err
+	}
+	if arg.Config != nil {
+		if err := arg.Config.Check(); err != nil {
+			return Reply{}, err
+		}
+	}
+	ks, err := kindsArg(arg.Kinds)
+	if err != nil {
+		return Reply{}, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var infos []*RunInfo
+	for _, k := range ks {
+		if a.runs[k].active() {
+			return Reply{}, fmt.Errorf("the %s is training: stop it first", strings.ToUpper(string(k)))
+		}
+		cfg := a.runs[k].cfg
+		if arg.Config != nil {
+			cfg = *arg.Config
+		}
+		a.runs[k] = newRun(k, cfg, a.data)
+		infos = append(infos, a.info(a.runs[k]))
+	}
+	return Reply{Value: map[string]any{"runs": infos}}, nil
+}
+
+func opRuns(ctx context.Context, a *App, req Request) (Reply, error) {
+	infos, err := a.eachRun(req, func(*run) error { return nil })
+	return Reply{Value: map[string]any{"runs": infos}}, err
+}
+
+// webRun is what a checkpoint of the page records besides the training
+// state (model.TrainState's checkpoint keeps it in its "run" field).
+type webRun struct {
+	Format       string           `json:"format"` // "cgru-web-run"
+	Kind         model.Kind       `json:"kind"`
+	Status       string           `json:"status"`
+	Message      string           `json:"message,omitempty"`
+	Origin       string           `json:"origin"`
+	Config       Config           `json:"config"`
+	DataID       string           `json:"data_id"`
+	Engine       *EngineInfo      `json:"engine,omitempty"`
+	Norm         *data.Normalizer `json:"normalization,omitempty"`
+	ValSubjects  []int            `json:"val_subjects,omitempty"`
+	TrainWindows int              `json:"train_windows,omitempty"`
+	ValQueries   int              `json:"val_queries,omitempty"`
+	ValRefs      int              `json:"val_refs,omitempty"`
+	File64       []float64        `json:"file_params,omitempty"` // a loaded file's float64 values
+}
+
+const webRunFormat = "cgru-web-run"
+
+// checkpoint encodes the run (a.mu held; st must not be changing).
+func (r *run) checkpoint() ([]byte, error) {
+	w := webRun{Format: webRunFormat, Kind: r.kind, Status: r.status, Message: r.message, Origin: r.origin, Config: r.cfg,
+		DataID: r.dataID, Engine: r.engine, Norm: r.norm, ValSubjects: r.valSubjects, TrainWindows: r.trainWindows,
+		ValQueries: r.valQueries, ValRefs: r.valRefs}
+	if r.file64 != nil {
+		w.File64 = r.file64.Params
+	}
+	return r.st.MarshalCheckpoint(w)
+}
+
+func opRunCheckpoint(ctx context.Context, a *App, req Request) (Reply, error) {
+	var arg struct {
+		Kind string `json:"kind"`
+	}
+	if err := args(req, &arg); err != nil {
+		return Reply{}, err
+	}
+	k, err := model.ParseKind(arg.Kind)
+	if err != nil {
+		return Reply{}, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := a.runs[k]
+	if r.active() {
+		return Reply{}, fmt.Errorf("the %s is training: its checkpoints come with its epochs", strings.ToUpper(string(k)))
+	}
+	b, err := r.checkpoint()
+	if err != nil {
+		return Reply{}, err
+	}
+	return Reply{Value: map[string]any{"kind": k, "text": string(b)}}, nil
+}
+
+// opRunRestore brings back a run from a checkpoint of the page (after a
+// reload). A run that was training when the page went away comes back
+// stopped at its last finished epoch, ready to continue.
+func opRunRestore(ctx context.Context, a *App, req Request) (Reply, error) {
+	var arg struct {
+		Text string `json:"text"`
+	}
+	if err := args(req, &arg); err != nil {
+		return Reply{}, err
+	}
+	st, raw, err := model.UnmarshalCheckpoint[float32]([]byte(arg.Text), "saved run")
+	if err != nil {
+		return Reply{}, err
+	}
+	var w webRun
+	if err := json.Unmarshal(raw, &w); err != nil || w.Format != webRunFormat {
+		return Reply{}, fmt.Errorf("saved run: not a checkpoint of the cgru page")
+	}
+	if err := w.Config.Check(); err != nil {
+		return Reply{}, fmt.Errorf("saved run: %v", err)
+	}
+	if w.Kind != st.Net.Kind || w.Config.Hidden != st.Net.Hidden {
+		return Reply{}, fmt.Errorf("saved run: settings (%s, H=%d) do not match its network (%s, H=%d)", w.Kind, w.Config.Hidden, st.Net.Kind, st.Net.Hidden)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if w.DataID != a.data.id {
+		return Reply{}, fmt.Errorf("saved %s run: trained on other data (%s), not on the data loaded now (%s)", strings.ToUpper(string(w.Kind)), w.DataID, a.data.id)
+	}
+	if st.Net.Input != len(a.data.split.Train.Channels) {
+		return Reply{}, fmt.Errorf("saved run: input size %d, but the data has %d channels", st.Net.Input, len(a.data.split.Train.Channels))
+	}
+	if a.runs[w.Kind].active() {
+		return Reply{}, fmt.Errorf("the %s is training", strings.ToUpper(string(w.Kind)))
+	}
+	r := &run{kind: w.Kind, cfg: w.Config, dataID: w.DataID, st: st, status: w.Status, message: w.Message, origin: w.Origin,
+		engine: w.Engine, norm: w.Norm, valSubjects: w.ValSubjects, trainWindows: w.TrainWindows, valQueries: w.ValQueries,
+		valRefs: w.ValRefs, current: st.Net.Clone(), best: st.Best, bestEpoch: st.BestEpoch, bestVal: st.BestVal,
+		history: st.History}
+	if len(w.File64) == len(st.Net.Params) {
+		r.file64 = &model.Net[float64]{Kind: st.Net.Kind, Input: st.Net.Input, Hidden: st.Net.Hidden, Params: w.File64}
+	}
+	if r.active() {
+		r.status = statusStopped
+		r.message = fmt.Sprintf("interrupted by a reload after epoch %d: continue to carry on", st.Epoch)
+	}
+	a.runs[w.Kind] = r
+	return Reply{Value: a.info(r)}, nil
+}
+
+// record is the "training" field of the model files the page writes: the
+// fields of cgru train's record (so that cgru eval --split val finds the
+// validation subjects) and the page's own.
+type record struct {
+	Data          string              `json:"data"`
+	Kind          model.Kind          `json:"kind"`
+	Hidden        int                 `json:"hidden_size"`
+	CouplingInit  string              `json:"coupling_init,omitempty"`
+	Loss          string              `json:"loss"`
+	Margin        float64             `json:"margin,omitempty"`
+	Alpha         float64             `json:"alpha,omitempty"`
+	Tau           float64             `json:"tau,omitempty"`
+	Beta          float64             `json:"beta,omitempty"`
+	T             float64             `json:"t,omitempty"`
+	PerClass      int                 `json:"batch_per_class"`
+	Seed          uint64              `json:"seed"`
+	Folds         int                 `json:"folds"`
+	Fold          int                 `json:"fold"`
+	ValSubjects   []int               `json:"val_subjects,omitempty"`
+	ValRefs       int                 `json:"val_refs_per_class"`
+	ValQueries    int                 `json:"val_queries"`
+	Normalize     bool                `json:"normalize"`
+	Config        model.TrainConfig   `json:"config"`
+	Threads       int                 `json:"threads"`
+	TrainWindows  int                 `json:"train_windows"`
+	BestEpoch     int                 `json:"best_epoch,omitempty"`
+	BestValAcc    float64             `json:"best_val_acc,omitempty"`
+	History       []model.EpochRecord `json:"history,omitempty"`
+	TrainPerClass int                 `json:"train_per_class,omitempty"`
+	Engine        *EngineInfo         `json:"engine,omitempty"`
+	App           string              `json:"app"`
+}
+
+func (r *run) record(d *dataset) record {
+	c := r.cfg
+	rec := record{Data: d.source, Kind: r.kind, Hidden: c.Hidden, Loss: c.Loss, PerClass: c.PerClass, Seed: c.Seed,
+		Folds: c.Folds, Fold: c.Fold, ValSubjects: r.valSubjects, ValRefs: c.ValRefs, ValQueries: c.ValQueries,
+		Normalize: c.Normalize, Config: c.train(), Threads: 1, TrainWindows: r.trainWindows, BestEpoch: r.bestEpoch,
+		BestValAcc: r.bestVal, History: r.history, TrainPerClass: c.TrainPerClass, Engine: r.engine,
+		App: "cgru web page " + Version()}
+	if r.kind == model.CGRU {
+		rec.CouplingInit = c.CouplingInit
+	}
+	if c.Loss == "contrastive" {
+		rec.Margin = c.Margin
+	} else {
+		rec.Alpha, rec.Tau, rec.Beta, rec.T = c.Alpha, c.Tau, c.Beta, c.T
+	}
+	return rec
+}
+
+func opModelSave(ctx context.Context, a *App, req Request) (Reply, error) {
+	var arg struct {
+		Kind string `json:"kind"`
+	}
+	if err := args(req, &arg); err != nil {
+		return Reply{}, err
+	}
+	k, err := model.ParseKind(arg.Kind)
+	if err != nil {
+		return Reply{}, err
+	}
+	a.mu.Lock()
+	r := a.runs[k]
+	net := r.model64()
+	_, desc := r.model()
+	rec, _ := json.Marshal(r.record(a.data))
+	f := &model.File{Net: net, Dataset: a.data.title, Training: rec}
+	if k == model.CGRU {
+		f.CouplingInit = model.CouplingInit(r.cfg.CouplingInit)
+	}
+	if r.norm != nil {
+		f.Normalization = &model.Normalization{Mean: r.norm.Mean, Std: r.norm.Std}
+	}
+	a.mu.Unlock()
+	b, err := f.Marshal()
+	if err != nil {
+		return Reply{}, err
+	}
+	name := fmt.Sprintf("%s-h%d-seed%d.json", k, net.Hidden, r.cfg.Seed)
+	return Reply{Value: map[string]any{"kind": k, "name": name, "model": desc, "text": string(b)}}, nil
+}
+
+// opModelLoad replaces a run by the network of a model file (its kind
+// says which run). Its training record, when it has one, gives the
+// settings and the history shown.
+func opModelLoad(ctx context.Context, a *App, req Request) (Reply, error) {
+	if len(req.Files) != 1 {
+		return Reply{}, errors.New("model.load: give one model file")
+	}
+	f := req.Files[0]
+	mf, err := model.ParseFile(f.Data, f.Path)
+	if err != nil {
+		return Reply{}, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if ch := len(a.data.split.Train.Channels); mf.Net.Input != ch {
+		return Reply{}, fmt.Errorf("%s: input size %d, but the data loaded has %d channels", f.Path, mf.Net.Input, ch)
+	}
+	k := mf.Net.Kind
+	if a.runs[k].active() {
+		return Reply{}, fmt.Errorf("the %s is training: stop it before loading a model file", strings.ToUpper(string(k)))
+	}
+	cfg := a.runs[k].cfg
+	cfg.Hidden = mf.Net.Hidden
+	var rec record
+	if len(mf.Training) > 0 && json.Unmarshal(mf.Training, &rec) == nil {
+		cfg.applyRecord(rec)
+	}
+	if mf.CouplingInit != "" {
+		cfg.CouplingInit = string(mf.CouplingInit)
+	}
+	if cfg.Check() != nil {
+		cfg = a.runs[k].cfg
+		cfg.Hidden = mf.Net.Hidden
+	}
+	net := model.Convert[float32](mf.Net)
+	st := model.NewTrainState(net, cfg.train())
+	st.Best, st.BestEpoch, st.BestVal, st.History = net.Clone(), rec.BestEpoch, -1, rec.History
+	if rec.BestEpoch > 0 {
+		st.BestVal = rec.BestValAcc
+	}
+	st.Epoch = len(rec.History)
+	if st.Epoch >= cfg.Epochs {
+		cfg.Epochs = st.Epoch
+	}
+	r := &run{kind: k, cfg: cfg, dataID: a.data.id, st: st, status: statusLoaded, origin: "loaded from " + f.Path,
+		current: net.Clone(), best: st.Best, bestEpoch: st.BestEpoch, bestVal: st.BestVal, history: rec.History,
+		file64: mf.Net, valSubjects: rec.ValSubjects, trainWindows: rec.TrainWindows}
+	if nm := mf.Normalization; nm != nil {
+		r.norm = &data.Normalizer{Mean: nm.Mean, Std: nm.Std}
+	}
+	a.runs[k] = r
+	return Reply{Value: a.info(r)}, nil
+}
+
+// applyRecord takes the settings a model file's training record gives.
+func (c *Config) applyRecord(r record) {
+	if r.Loss != "" {
+		c.Loss = r.Loss
+		if r.Loss == "contrastive" {
+			c.Margin = r.Margin
+		} else {
+			c.Alpha, c.Tau, c.Beta, c.T = r.Alpha, r.Tau, r.Beta, r.T
+		}
+	}
+	if r.PerClass > 0 {
+		c.PerClass = r.PerClass
+	}
+	if r.Seed > 0 {
+		c.Seed = r.Seed
+	}
+	if r.Folds > 0 {
+		c.Folds, c.Fold = r.Folds, r.Fold
+	}
+	c.ValRefs, c.ValQueries, c.Normalize, c.TrainPerClass = r.ValRefs, r.ValQueries, r.Normalize, r.TrainPerClass
+	if r.Config.Epochs > 0 {
+		t := r.Config
+		c.Epochs, c.LR, c.WeightDecay, c.CouplingPenalty, c.Clip = t.Epochs, t.LR, t.WeightDecay, t.CouplingPenalty, t.ClipNorm
+		c.PlateauPatience, c.EarlyStop = t.PlateauPatience, t.EarlyStop
+	}
+}
