@@ -13,7 +13,9 @@
 // backward pass of both models compared with the CPU engine, passes;
 // otherwise the CPU engine, with the reason in [Choice.Reason]). A build
 // without WebGPU (CGO_ENABLED=0 natively, or another GOOS) compiles and
-// gives the CPU engine for "auto", with that reason.
+// gives the CPU engine for "auto", with that reason. [Choice.Software] says
+// when the adapter is a CPU implementation of WebGPU (lavapipe, SwiftShader):
+// correct, but slower than the CPU engine, so a caller may prefer "cpu".
 //
 // The engine "auto" returns, when it is the GPU one, is an [*Auto]: on device
 // loss or any GPU error it switches to the CPU engine for the rest of the run,
