@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # build.sh — build, serve and test cgru.
 #
-#   ./build.sh          build the command-line tool into bin/
-#   ./build.sh serve    build and serve the demo page (see README)
+#   ./build.sh          build the command-line tool and the web page: bin/cgru,
+#                       the WebAssembly engine and the site in serve/webroot/,
+#                       and the offline server bin/cgru-serve that embeds it
+#   ./build.sh serve    build, then serve the page (bin/cgru-serve; flags pass
+#                       through: ./build.sh serve --addr :8080 for a classroom)
 #   ./build.sh test     run every test (Go natively, Go under GOOS=js with Node,
-#                       the README's tour docs/quickstart.sh, short fuzzing of the parsers)
+#                       the page in headless Chromium, the README's tour
+#                       docs/quickstart.sh, short fuzzing of the parsers)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -30,7 +34,45 @@ build_cli() {
 	echo "built bin/cgru"
 }
 
+# wasm_exec_dir is where the Go root keeps wasm_exec.js and go_js_wasm_exec.
+wasm_exec_dir() {
+	local d
+	d="$(go env GOROOT)/lib/wasm"
+	[ -f "$d/wasm_exec.js" ] || d="$(go env GOROOT)/misc/wasm"
+	echo "$d"
+}
+
+# build_site assembles the web page into serve/webroot/ (git-ignored but for
+# its placeholder): the Go engine as WebAssembly (-trimpath, stripped),
+# wasm_exec.js from the Go root, site/ and the pinned front-end packages
+# (npm ci from site/package-lock.json), precompressed; then builds the
+# offline server bin/cgru-serve, which embeds it.
+build_site() {
+	command -v npm >/dev/null 2>&1 || { echo "build.sh: npm not found (Debian: apt-get install nodejs npm)" >&2; return 1; }
+	local out=serve/webroot wasmexec
+	wasmexec="$(wasm_exec_dir)"
+	(cd site && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+	find "$out" -mindepth 1 ! -name NOT_BUILT.txt -exec rm -rf {} +
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o "$out/cgru.wasm" ./wasm
+	cp "$wasmexec/wasm_exec.js" "$out/"
+	cp site/index.html site/worker.js "$out/"
+	cp -R site/css site/js "$out/"
+	mkdir -p "$out/vendor/uplot"
+	cp site/node_modules/uplot/dist/uPlot.esm.js site/node_modules/uplot/dist/uPlot.min.css site/node_modules/uplot/LICENSE "$out/vendor/uplot/"
+	local built
+	built="$(git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)"
+	printf '{"wasm_bytes": %d, "go": "%s", "built": "%s", "uplot": "%s"}\n' \
+		"$(wc -c <"$out/cgru.wasm")" "$(go env GOVERSION)" "$built" \
+		"$(node -p 'require("./site/node_modules/uplot/package.json").version')" >"$out/build.json"
+	go run ./serve/internal/precompress "$out"
+	mkdir -p bin
+	CGO_ENABLED=0 go build -trimpath -o bin/cgru-serve ./serve
+	echo "built the page into $out/ and bin/cgru-serve"
+}
+
 run_tests() {
+	echo "== the web page (serve/ embeds it; its browser tests need it)"
+	build_site
 	echo "== go vet"
 	go vet ./...
 	echo "== pure-Go builds (no cgo, and js/wasm)"
@@ -49,9 +91,8 @@ run_tests() {
 	GOEXPERIMENT=$SIMD_EXPERIMENT go test -count=1 ./model/... ./cmd/...
 	echo "== go test (GOOS=js GOARCH=wasm under Node)"
 	local wasmexec
-	wasmexec="$(go env GOROOT)/lib/wasm"
-	[ -x "$wasmexec/go_js_wasm_exec" ] || wasmexec="$(go env GOROOT)/misc/wasm"
-	PATH="$wasmexec:$PATH" GOOS=js GOARCH=wasm go test -count=1 ./model/... ./data/...
+	wasmexec="$(wasm_exec_dir)"
+	PATH="$wasmexec:$PATH" GOOS=js GOARCH=wasm go test -count=1 ./model/... ./data/... ./wasm/...
 	echo "== the README's tour (docs/quickstart.sh on the embedded data)"
 	build_cli
 	local tour
@@ -67,11 +108,13 @@ run_tests() {
 case "${1:-build}" in
 build)
 	build_cli
+	build_site
 	;;
 serve)
 	build_cli
-	echo "The web page (site/, wasm/, serve/) is not built yet: this stage ships the engine and the CLI."
-	echo "Try: bin/cgru --help"
+	build_site
+	shift
+	exec bin/cgru-serve "$@"
 	;;
 test)
 	run_tests
