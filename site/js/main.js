@@ -234,19 +234,24 @@ async function main() {
   state.onChange((c) => store.put("config", { ...c }));
   await restore(app, store);
 
-  // Tabs and sections.
+  // Tabs and sections: top-level panels first, then the panels drawn
+  // inside another one (in its .extensions area, which its init makes).
   const tabs = document.getElementById("tabs");
   const main = document.getElementById("panels");
-  for (const p of panels) {
-    app.panels.set(p.id, p);
-    const parent = p.parent ? app.sections.get(p.parent).querySelector(".extensions") : main;
-    const sec = ui.h("section", { id: "panel-" + p.id, class: p.parent ? "panel-ext" : "panel", role: p.parent ? null : "tabpanel", "aria-label": p.title });
-    if (!p.parent) {
-      sec.hidden = true;
-      tabs.append(ui.h("button", { role: "tab", type: "button", dataset: { panel: p.id }, onclick: () => app.show(p.id) }, p.title));
-    }
-    parent.append(sec);
+  for (const p of panels) app.panels.set(p.id, p);
+  for (const p of panels.filter((p) => !p.parent)) {
+    const sec = ui.h("section", { id: "panel-" + p.id, class: "panel", role: "tabpanel", "aria-label": p.title, hidden: true });
+    tabs.append(ui.h("button", { role: "tab", type: "button", dataset: { panel: p.id }, onclick: () => app.show(p.id) }, p.title));
+    main.append(sec);
     app.sections.set(p.id, sec);
+  }
+  for (const p of panels.filter((p) => !p.parent)) await p.init(app);
+  for (const p of panels.filter((p) => p.parent)) {
+    const host = app.sections.get(p.parent);
+    const sec = ui.h("section", { id: "panel-" + p.id, class: "panel-ext", "aria-label": p.title });
+    (host.querySelector(".extensions") || host).append(sec);
+    app.sections.set(p.id, sec);
+    await p.init(app);
   }
   tabs.addEventListener("keydown", (e) => {
     const ids = panels.filter((p) => !p.parent).map((p) => p.id);
@@ -257,7 +262,6 @@ async function main() {
       tabs.querySelector(`[data-panel="${ids[j]}"]`).focus();
     }
   });
-  for (const p of panels) await p.init(app);
   window.addEventListener("hashchange", () => {
     const before = JSON.stringify(state.config);
     state.readHash();
