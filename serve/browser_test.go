@@ -431,14 +431,14 @@ func TestFirstLoad(t *testing.T) {
 }
 
 // TestResponsive checks that the page's main thread keeps running while
-// the worker trains a CGRU on full batches (630 pairs a step): a timer
-// every 20 ms must not be held up for long.
+// the worker trains both networks on full batches (630 pairs a CGRU step):
+// a timer every 20 ms must not be held up for long; and that pause, resume
+// and stop reach the worker while it trains.
 func TestResponsive(t *testing.T) {
 	srv := builtSite(t, nil)
 	p := openPage(t, srv, false, "#train?train_per_class=12&epochs=50&early_stop=0")
-	p.eval(`document.getElementById("train-sgru").checked = false`)
 	p.b.Run(10*time.Second, chromedp.Click(chromedp.CSS("#train-start")))
-	browsertest.Wait[bool](p.b, time.Minute, `document.getElementById("run-cgru").dataset.status === "running"`)
+	browsertest.Wait[bool](p.b, time.Minute, `["sgru", "cgru"].every(k => document.getElementById("run-" + k).dataset.status === "running")`)
 	gaps := evalJSON[struct {
 		Ticks  int
 		MaxGap float64 `json:"max_gap"`
@@ -451,16 +451,28 @@ func TestResponsive(t *testing.T) {
 		setTimeout(() => { clearInterval(id); obs.disconnect(); resolve({ticks, max_gap: max, long}) }, 6000);
 	})`)
 	batches := evalJSON[int](p, `(() => { const l = cgruApp.panels.get("train").live.cgru; return l ? (l.epoch - 1) * l.batches + l.batch : 0 })()`)
-	t.Logf("6 s of training: %d timer ticks of 20 ms, longest gap %.0f ms, %d long tasks; the CGRU was at batch %d", gaps.Ticks, gaps.MaxGap, gaps.Long, batches)
+	t.Logf("6 s of training: %d timer ticks of 20 ms, longest gap %.0f ms, %d long tasks; the CGRU did %d batches", gaps.Ticks, gaps.MaxGap, gaps.Long, batches)
 	if gaps.MaxGap > 250 || gaps.Ticks < 150 {
 		t.Errorf("the main thread stalled: %d ticks, longest gap %.0f ms", gaps.Ticks, gaps.MaxGap)
 	}
 	if batches < 1 {
-		t.Errorf("the worker did no training batch in 6 s")
+		t.Errorf("the worker did no CGRU batch in 6 s")
 	}
 	writeMetric(t, "responsive", map[string]any{"ticks": gaps.Ticks, "max_gap_ms": gaps.MaxGap, "long_tasks": gaps.Long})
+
+	// The controls reach the worker while both networks train.
+	p.b.Run(10*time.Second, chromedp.Click(chromedp.CSS("#train-pause")))
+	browsertest.Wait[bool](p.b, time.Minute, `["sgru", "cgru"].every(k => document.getElementById("run-" + k).dataset.status === "paused")`)
+	count := `(() => { const l = cgruApp.panels.get("train").live; return ["sgru", "cgru"].map(k => l[k] ? l[k].epoch * 1000 + l[k].batch : 0).join() })()`
+	before := browsertest.Eval[string](p.b, 10*time.Second, count)
+	time.Sleep(1500 * time.Millisecond)
+	if after := browsertest.Eval[string](p.b, 10*time.Second, count); after != before {
+		t.Errorf("batches done while paused: %s, then %s", before, after)
+	}
+	p.b.Run(10*time.Second, chromedp.Click(chromedp.CSS("#train-resume")))
+	browsertest.Wait[bool](p.b, time.Minute, `["sgru", "cgru"].every(k => document.getElementById("run-" + k).dataset.status === "running")`)
 	p.b.Run(10*time.Second, chromedp.Click(chromedp.CSS("#train-stop")))
-	browsertest.Wait[bool](p.b, time.Minute, `document.getElementById("run-cgru").dataset.status === "stopped"`)
+	browsertest.Wait[bool](p.b, time.Minute, `["sgru", "cgru"].every(k => document.getElementById("run-" + k).dataset.status === "stopped")`)
 	p.noProblems("training")
 }
 

@@ -45,6 +45,20 @@ importScripts("wasm_exec.js");
 
 const queue = [];
 
+// cgruYield(fn) calls fn from a new task. The Go program hands control back
+// to JavaScript only when all its goroutines wait: its long computations
+// wait here between pieces, so that messages from the page get through. A
+// MessageChannel message is not clamped as nested timers are.
+{
+  const channel = new MessageChannel();
+  const waiting = [];
+  channel.port1.onmessage = () => waiting.shift()?.();
+  self.cgruYield = (fn) => {
+    waiting.push(fn);
+    channel.port2.postMessage(null);
+  };
+}
+
 // cgruReady is called by the Go program once it has installed
 // self.cgruHandle.
 self.cgruReady = (version) => {

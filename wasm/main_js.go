@@ -186,6 +186,34 @@ func uint8Array(b []byte) (safejs.Value, error) {
 	return u8, err
 }
 
+// Yield implements app.Host: it returns from a fresh JavaScript macrotask
+// (self.cgruYield of worker.js: a MessageChannel message, which browsers
+// do not delay as they delay nested timers; setTimeout elsewhere). While
+// the goroutine waits for it, and the others do too, the Go program gives
+// control back to the worker's event loop, which delivers the page's
+// messages: with two runs training, a goroutine woken by a Go timer would
+// always be ready and the worker would never hear "pause".
+func (w *worker) Yield() {
+	done := make(chan struct{})
+	fn, err := safejs.FuncOf(func(safejs.Value, []safejs.Value) any {
+		close(done)
+		return nil
+	})
+	if err != nil {
+		return
+	}
+	defer fn.Release()
+	if y, err := w.self.Get("cgruYield"); err == nil && !y.IsUndefined() {
+		_, err = y.Invoke(fn)
+	} else {
+		_, err = w.self.Call("setTimeout", fn, 0)
+	}
+	if err != nil {
+		return
+	}
+	<-done
+}
+
 // Emit posts {event, json} to the page.
 func (w *worker) Emit(event string, data any) {
 	b, err := json.Marshal(data)

@@ -19,6 +19,13 @@ import (
 type Host interface {
 	// Emit posts an event to the page. data is marshalled to JSON.
 	Emit(event string, data any)
+	// Yield lets the host run. In a browser the Go program gives control
+	// back to JavaScript only when every goroutine waits, so long
+	// computations call Yield between their pieces (each batch, each piece
+	// of a distance matrix): the worker then receives messages (pause,
+	// stop, other requests) even while two runs train. It blocks until
+	// the host's event loop has turned.
+	Yield()
 	// Engine returns an engine for one consumer (a training run, an
 	// evaluation): consumers never share one, since an engine is not safe
 	// for concurrent use. It may block (WebGPU set-up) and is called from

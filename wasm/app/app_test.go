@@ -38,6 +38,8 @@ func (h *recorder) Emit(name string, v any) {
 	h.mu.Unlock()
 }
 
+func (h *recorder) Yield() { runtime.Gosched() }
+
 func (h *recorder) Engine(ctx context.Context) (model.Engine[float32], EngineInfo) {
 	return &model.CPU[float32]{Threads: 1}, EngineInfo{Backend: "cpu", Reason: "test"}
 }
@@ -464,7 +466,7 @@ func TestEvaluate(t *testing.T) {
 	defer func() { chunkPairs = old }()
 	for _, k := range kinds {
 		net, _ := a.runs[k].model()
-		got, err := distanceMatrix(context.Background(), &model.CPU[float32]{Threads: 1}, net, seqsOf(q), seqsOf(r), nil)
+		got, err := distanceMatrix(context.Background(), runtime.Gosched, &model.CPU[float32]{Threads: 1}, net, seqsOf(q), seqsOf(r), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -478,7 +480,7 @@ func TestEvaluate(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	net, _ := a.runs[model.CGRU].model()
-	if _, err := distanceMatrix(ctx, &model.CPU[float32]{}, net, seqsOf(q), seqsOf(r), nil); err != context.Canceled {
+	if _, err := distanceMatrix(ctx, runtime.Gosched, &model.CPU[float32]{}, net, seqsOf(q), seqsOf(r), nil); err != context.Canceled {
 		t.Errorf("cancelled distance matrix: %v", err)
 	}
 }

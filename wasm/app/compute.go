@@ -14,15 +14,16 @@ import (
 
 // chunkPairs is the number of CGRU pair runs between two yields of a long
 // computation: about a quarter of a second of the pure-Go engine in a
-// browser, so that the worker answers pause and stop promptly.
+// browser, so that the worker answers pause and stop promptly (see
+// Host.Yield).
 var chunkPairs = 128
 
 // distanceMatrix returns the distances of every query of q to every
 // reference of r, row-major [q.N][r.N], as model.DistanceMatrix does, on
-// any engine and in pieces: it yields between pieces, stops with ctx's
+// any engine and in pieces: it calls yield between pieces, stops with ctx's
 // error when ctx is cancelled, and calls progress (if not nil) after each
 // piece with the pairs done and the total.
-func distanceMatrix(ctx context.Context, e model.Engine[float32], net *model.Net[float32], q, r model.Seqs[float32],
+func distanceMatrix(ctx context.Context, yield func(), e model.Engine[float32], net *model.Net[float32], q, r model.Seqs[float32],
 	progress func(done, total int)) ([]float64, error) {
 	nq, nr := q.N, r.N
 	total := nq * nr
@@ -134,7 +135,7 @@ func opCompare(ctx context.Context, a *App, req Request) (Reply, error) {
 		t := Trace{Kind: j.kind, Model: j.desc, Distance: tr.Distance, T: tr.T, H: tr.H, SyncError: tr.SyncError(),
 			MeanGate: tr.MeanGate(), H1: flat32(tr.H1), H2: flat32(tr.H2)}
 		res.Traces = append(res.Traces, t)
-		yield()
+		a.host.Yield()
 	}
 	return Reply{Value: res}, nil
 }
@@ -349,7 +350,7 @@ func opEvaluate(ctx context.Context, a *App, req Request) (Reply, error) {
 		}
 		start := time.Now()
 		base := ji * queries.Len() * refs.Len()
-		dm, err := distanceMatrix(tctx, eng, j.net, seqsOf(q), seqsOf(r), func(done, _ int) {
+		dm, err := distanceMatrix(tctx, a.host.Yield, eng, j.net, seqsOf(q), seqsOf(r), func(done, _ int) {
 			a.host.Emit("task.progress", map[string]any{"task": "evaluate", "kind": j.kind, "done": base + done, "total": total})
 		})
 		if err != nil {
@@ -470,7 +471,7 @@ func opNoise(ctx context.Context, a *App, req Request) (Reply, error) {
 				d = append(d, eng.Distances(j.net, x, pairs[first:min(first+chunkPairs, len(pairs))])...)
 				steps += min(chunkPairs, len(pairs)-first)
 				a.host.Emit("task.progress", map[string]any{"task": "noise", "done": steps, "total": total})
-				yield()
+				a.host.Yield()
 			}
 			mp, sp := meanSD(d[:len(pos)])
 			mn, sn := meanSD(d[len(pos):])
@@ -575,7 +576,7 @@ func opBench(ctx context.Context, a *App, req Request) (Reply, error) {
 			res.ForwardAll = append(res.ForwardAll, ms(t2.Sub(t1)))
 		}
 		a.host.Emit("task.progress", map[string]any{"task": "bench", "done": i + 1, "total": arg.Warmup + arg.Rounds})
-		yield()
+		a.host.Yield()
 	}
 	res.TrainStepMS, res.ForwardMS = median(res.TrainAll), median(res.ForwardAll)
 	return Reply{Value: res}, nil

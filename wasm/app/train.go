@@ -334,7 +334,7 @@ func (a *App) train(ctx context.Context, r *run, tv *data.TrainVal) {
 		nc := len(tv.Train.ClassNames)
 		d.Validate = func(net *model.Net[float32]) (float64, error) {
 			// Not cancelled by ctx: an epoch ends whole (see train.stop).
-			dm, err := distanceMatrix(context.Background(), eng, net, seqsOf(q), seqsOf(refs), nil)
+			dm, err := distanceMatrix(context.Background(), a.host.Yield, eng, net, seqsOf(q), seqsOf(refs), nil)
 			if err != nil {
 				return 0, err
 			}
@@ -352,7 +352,7 @@ func (a *App) train(ctx context.Context, r *run, tv *data.TrainVal) {
 				Batches: ev.Batches, Loss: ev.Step.Loss, Penalty: ev.Step.Penalty, GradNorm: ev.Step.GradNorm,
 				Seconds: time.Since(epochStart).Seconds()})
 			a.waitIfPaused(ctx, r)
-			yield()
+			a.host.Yield()
 		case model.EventEpoch:
 			a.mu.Lock()
 			r.current = st.Net.Clone()
@@ -366,7 +366,7 @@ func (a *App) train(ctx context.Context, r *run, tv *data.TrainVal) {
 			if err == nil {
 				a.host.Emit("train.checkpoint", map[string]any{"kind": r.kind, "text": string(ckpt)})
 			}
-			yield()
+			a.host.Yield()
 		case model.EventRollback:
 			a.host.Emit("log", map[string]any{"level": "warning", "kind": r.kind, "message": ev.Message})
 		case model.EventStop:
