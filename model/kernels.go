@@ -128,3 +128,97 @@ var (
 // SIMD reports whether the float32 kernels run on SIMD instructions
 // (a GOEXPERIMENT=simd build on a CPU with AVX2 and FMA).
 func SIMD() bool { return simdGemmNN != nil }
+
+// Kernels are float32 kernels from outside Go, for UseKernels. A nil
+// field keeps the engine's own kernel.
+type Kernels struct {
+	// Gemm computes C[m×n] += A·B with A(i,p) = a[i·sai + p·sap] (sai =
+	// lda, sap = 1 for C += A·B; sai = 1, sap = lda for C += Aᵀ·B), B [k×n]
+	// with row stride ldb and C [m×n] with row stride ldc. It is called
+	// with m, k ≥ 1, n a multiple of 8 and slices long enough for those
+	// shapes (UseKernels checks).
+	Gemm func(m, n, k int, a []float32, sai, sap int, b []float32, ldb int, c []float32, ldc int)
+	// Sigmoid sets dst[i] = 1/(1 + e^(−src[i])) and Tanh dst[i] =
+	// tanh(src[i]), computed as the engine's float32 functions compute
+	// them (Cephes' expf; tanhf); len(dst) = len(src) is a multiple of 4
+	// and at least 4.
+	Sigmoid, Tanh func(dst, src []float32)
+}
+
+// UseKernels makes the float32 engine run on k's kernels where the shapes
+// allow (and its portable loops elsewhere); the zero Kernels goes back to
+// the kernels the build chose. It is for kernels that live outside Go: the
+// web page's engine installs WebAssembly SIMD ones (wasm/kernels), which
+// Go cannot emit. They must compute what the portable loops compute, in
+// the same order (the products added in the order of p, no fused
+// multiply-add), for the engine's results to stay the same. Call it before
+// any engine runs; it is not safe to call while one does.
+func UseKernels(k Kernels) {
+	if !builtinSaved {
+		builtin, builtinSaved = [4]any{simdGemmNN, simdGemmTN, simdSigmoid, simdTanh}, true
+	}
+	simdGemmNN, simdGemmTN = builtin[0].(func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)),
+		builtin[1].(func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int))
+	simdSigmoid, simdTanh = builtin[2].(func(dst, src []float32)), builtin[3].(func(dst, src []float32))
+	if g := k.Gemm; g != nil {
+		check := func(m, n, k int, a []float32, sai, sap int, b []float32, ldb int, c []float32, ldc int) bool {
+			if m < 1 || k < 1 || n < 8 || n%8 != 0 {
+				return false
+			}
+			// The last element each operand is read or written at:
+			// slicing panics, as the portable loops would, when a slice
+			// is too short.
+			_ = a[(m-1)*sai+(k-1)*sap]
+			_ = b[(k-1)*ldb+n-1]
+			_ = c[(m-1)*ldc+n-1]
+			return true
+		}
+		simdGemmNN = func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+			if check(m, n, k, a, lda, 1, b, ldb, c, ldc) {
+				g(m, n, k, a, lda, 1, b, ldb, c, ldc)
+				return
+			}
+			gemmNNGeneric(m, n, k, a, lda, b, ldb, c, ldc)
+		}
+		simdGemmTN = func(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+			if check(m, n, k, a, 1, lda, b, ldb, c, ldc) {
+				g(m, n, k, a, 1, lda, b, ldb, c, ldc)
+				return
+			}
+			gemmTNGeneric(m, n, k, a, lda, b, ldb, c, ldc)
+		}
+	}
+	// Element-wise kernels take the longest multiple of 4; the rest
+	// goes through the Go functions.
+	if f := k.Sigmoid; f != nil {
+		simdSigmoid = func(dst, src []float32) {
+			src = src[:len(dst)]
+			n4 := len(dst) &^ 3
+			if n4 > 0 {
+				f(dst[:n4], src[:n4])
+			}
+			for i := n4; i < len(dst); i++ {
+				dst[i] = 1 / (1 + expf(-src[i]))
+			}
+		}
+	}
+	if f := k.Tanh; f != nil {
+		simdTanh = func(dst, src []float32) {
+			src = src[:len(dst)]
+			n4 := len(dst) &^ 3
+			if n4 > 0 {
+				f(dst[:n4], src[:n4])
+			}
+			for i := n4; i < len(dst); i++ {
+				dst[i] = tanhf(src[i])
+			}
+		}
+	}
+}
+
+// builtin holds the kernels the build chose (SIMD ones, or nil), saved by
+// the first UseKernels.
+var (
+	builtin      [4]any
+	builtinSaved bool
+)

@@ -72,3 +72,63 @@ func testGenericGemm[F Float](t *testing.T) {
 		}
 	}
 }
+
+// TestUseKernels installs outside kernels (plain Go ones here) and checks
+// that the engine calls them, keeps its results, and goes back to the
+// built-in kernels with UseKernels(Kernels{}).
+func TestUseKernels(t *testing.T) {
+	calls, elem := 0, 0
+	UseKernels(Kernels{Gemm: func(m, n, k int, a []float32, sai, sap int, b []float32, ldb int, c []float32, ldc int) {
+		calls++
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				s := c[i*ldc+j]
+				for p := 0; p < k; p++ {
+					s += a[i*sai+p*sap] * b[p*ldb+j]
+				}
+				c[i*ldc+j] = s
+			}
+		}
+	}, Sigmoid: func(dst, src []float32) {
+		elem++
+		if len(dst)%4 != 0 || len(dst) == 0 {
+			t.Errorf("Sigmoid of %d values", len(dst))
+		}
+		for i, x := range src {
+			dst[i] = 1 / (1 + expf(-x))
+		}
+	}, Tanh: func(dst, src []float32) {
+		elem++
+		for i, x := range src {
+			dst[i] = tanhf(x)
+		}
+	}})
+	net := NewNet[float32](CGRU, 3, 5)
+	net.Init(1, CouplingPaper)
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := NewSeqs[float32](6, 7, 3)
+	for i := range x.X {
+		x.X[i] = float32(rng.NormFloat64())
+	}
+	labels := []int{0, 1, 2, 0, 1, 2}
+	grad := make([]float32, len(net.Params))
+	l1, _ := (&CPU[float32]{Threads: 1}).LossGrad(net, x, labels, Contrastive{Margin: 1}, grad)
+	if calls == 0 || elem == 0 || !SIMD() {
+		t.Errorf("the outside kernels were called %d and %d times (SIMD() = %v)", calls, elem, SIMD())
+	}
+	UseKernels(Kernels{})
+	n := calls
+	grad2 := make([]float32, len(net.Params))
+	l2, _ := (&CPU[float32]{Threads: 1}).LossGrad(net, x, labels, Contrastive{Margin: 1}, grad2)
+	if calls != n {
+		t.Errorf("UseKernels(Kernels{}): the outside kernel is still called")
+	}
+	if math.Abs(l1-l2) > 1e-6*math.Abs(l2) {
+		t.Errorf("loss %v with the outside kernel, %v without", l1, l2)
+	}
+	for i := range grad {
+		if d := math.Abs(float64(grad[i] - grad2[i])); d > 1e-5*(1+math.Abs(float64(grad2[i]))) {
+			t.Fatalf("gradient %d: %v with the outside kernel, %v without", i, grad[i], grad2[i])
+		}
+	}
+}
