@@ -53,7 +53,8 @@ build_site() {
 	wasmexec="$(wasm_exec_dir)"
 	(cd site && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 	find "$out" -mindepth 1 ! -name NOT_BUILT.txt -exec rm -rf {} +
-	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o "$out/cgru.wasm" ./wasm
+	GOOS=js GOARCH=wasm go build -tags wasmsimd -trimpath -ldflags="-s -w" -o "$out/cgru.wasm" ./wasm
+	site/node_modules/.bin/wat2wasm wasm/kernels/kernels.wat -o "$out/kernels.wasm"
 	cp "$wasmexec/wasm_exec.js" "$out/"
 	cp site/index.html site/worker.js "$out/"
 	cp -R site/css site/js "$out/"
@@ -93,6 +94,10 @@ run_tests() {
 	local wasmexec
 	wasmexec="$(wasm_exec_dir)"
 	PATH="$wasmexec:$PATH" GOOS=js GOARCH=wasm go test -count=1 ./model/... ./data/... ./wasm/...
+	echo "== the page's engine under Node with its WebAssembly SIMD kernels (wasm/kernels)"
+	GOOS=js GOARCH=wasm go vet -tags wasmsimd ./wasm/
+	CGRU_WASM_EXEC="$wasmexec" CGRU_KERNELS="$PWD/serve/webroot/kernels.wasm" GOOS=js GOARCH=wasm \
+		go test -count=1 -tags wasmsimd -exec="node --stack-size=8192 '$PWD/wasm/testdata/exec_node.js'" ./wasm/
 	echo "== the README's tour (docs/quickstart.sh on the embedded data)"
 	build_cli
 	local tour

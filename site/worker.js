@@ -2,7 +2,7 @@
 // (cgru.wasm, built from wasm/). The page compiles the module and posts it
 // here; requests and replies follow the message API of wasm/README.md.
 //
-//   page → worker  {boot: WebAssembly.Module}
+//   page → worker  {boot: WebAssembly.Module, kernels: WebAssembly.Module | null}
 //                  {id, op, args, files?: [{path, data: ArrayBuffer}]}
 //   worker → page  {ready: version}
 //                  {id, ok: true, json, bytes?}  |  {id, ok: false, error}
@@ -89,7 +89,17 @@ self.onmessage = async (e) => {
   if (m && m.boot) {
     try {
       const go = new Go();
+      // The SIMD matrix kernels (wasm/kernels): a second module working on
+      // the Go program's memory, reached through the imports "cgru".
+      let kernels = null;
+      go.importObject.cgru = {
+        kernels: () => (kernels ? kernels.exports.version() : 0),
+        gemm: (m, n, k, a, sai, sap, b, ldb, c, ldc) => kernels.exports.gemm(m, n, k, a, sai, sap, b, ldb, c, ldc),
+        sigmoid: (dst, src, n) => kernels.exports.sigmoid(dst, src, n),
+        tanh: (dst, src, n) => kernels.exports.tanh(dst, src, n),
+      };
       const instance = await WebAssembly.instantiate(m.boot, go.importObject);
+      if (m.kernels) kernels = await WebAssembly.instantiate(m.kernels, { go: { mem: instance.exports.mem } });
       // The WebGPU binding reads the module's memory through globalThis.wasm
       // (DESIGN.md §7): the shape of WebAssembly.instantiate's result.
       globalThis.wasm = { module: m.boot, instance };

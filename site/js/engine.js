@@ -21,10 +21,13 @@ export class Engine {
   }
 
   // boot fetches and compiles cgru.wasm (streaming: compiling while
-  // downloading), reporting progress as (bytes, expected), and starts it in
-  // the worker. It resolves with the engine's version once the Go program
+  // downloading), reporting progress as (bytes, expected), and kernels.wasm,
+  // and starts them in the worker. It resolves with the engine's version once the Go program
   // is ready.
   async boot(url, expected, progress) {
+    // The SIMD kernels (a few hundred bytes) compile alongside; a browser
+    // without WebAssembly SIMD gets null, and the engine its portable loops.
+    const kernels = WebAssembly.compileStreaming(fetch("kernels.wasm")).catch(() => null);
     const res = await fetch(url);
     if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
     let loaded = 0;
@@ -44,7 +47,7 @@ export class Engine {
     const module = await WebAssembly.compileStreaming(
       new Response(counted, { headers: { "Content-Type": "application/wasm" } }),
     );
-    this.worker.postMessage({ boot: module });
+    this.worker.postMessage({ boot: module, kernels: await kernels });
     this.version = await this.ready;
     return this.version;
   }
