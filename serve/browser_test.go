@@ -482,7 +482,8 @@ func TestResponsive(t *testing.T) {
 // amd64) and without SIMD (the portable kernels the page runs too), side
 // by side; it reports the three medians and the ratios in the log and in
 // test-artifacts/page-metrics.json. A benchmark, not a timed test: it
-// asserts only that there are figures.
+// asserts only that there are figures and that the page's engine runs on
+// its SIMD kernels.
 func TestPageBench(t *testing.T) {
 	srv := builtSite(t, nil)
 	p := openPage(t, srv, false, "")
@@ -510,6 +511,9 @@ func TestPageBench(t *testing.T) {
 		plain.TrainStepMS, plain.Samples, page.TrainStepMS/plain.TrainStepMS)
 	if !(page.TrainStepMS > 0) || !(fast.TrainStepMS > 0) || !(plain.TrainStepMS > 0) {
 		t.Errorf("no timings")
+	}
+	if !page.SIMD {
+		t.Errorf("the page's engine runs without its WebAssembly SIMD kernels (kernels.wasm)")
 	}
 	writeMetric(t, "cgru_step", map[string]any{"page_ms": page.TrainStepMS, "native_ms": fast.TrainStepMS, "native_simd": fast.SIMD,
 		"native_portable_ms": plain.TrainStepMS, "ratio": page.TrainStepMS / fast.TrainStepMS,
