@@ -248,7 +248,6 @@ func httpError(w http.ResponseWriter, r *http.Request, code int, msg string) {
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "<!doctype html><meta charset=utf-8><title>%d %s</title>"+
-		"<body style=\"font:16px system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem\">"+
 		"<h1>%d %s</h1><p>%s</p><p><a href=\"/\">cgru</a></p>\n",
 		code, http.StatusText(code), code, http.StatusText(code), html.EscapeString(msg))
 	h.Set("Content-Length", strconv.Itoa(b.Len()))
