@@ -336,6 +336,28 @@ func pageScenario(t *testing.T, srv *httptest.Server, webgpu bool) {
 	}
 	p.tab("about")
 	p.screenshot("about")
+
+	// The engine setting: the CPU on request, kept across a reload, and
+	// back to automatic.
+	if webgpu {
+		p.tab("train")
+		setEngine := func(v string) {
+			p.eval(`const s = document.getElementById("engine-pref"); s.value = "` + v + `"; s.dispatchEvent(new Event("change"))`)
+		}
+		badge := func() string {
+			return browsertest.Eval[string](p.b, 10*time.Second, `document.getElementById("engine-badge").dataset.backend`)
+		}
+		setEngine("cpu")
+		browsertest.Wait[bool](p.b, time.Minute, `document.getElementById("engine-badge").dataset.backend === "cpu"`)
+		p.b.Run(30*time.Second, chromedp.Reload())
+		p.ready()
+		browsertest.Wait[bool](p.b, time.Minute, `document.getElementById("engine-badge").dataset.reason.includes("chosen")`)
+		if b := badge(); b != "cpu" {
+			t.Errorf("after a reload with the CPU chosen the badge says %s", b)
+		}
+		setEngine("auto")
+		browsertest.Wait[bool](p.b, time.Minute, `document.getElementById("engine-badge").dataset.backend === "webgpu"`)
+	}
 	p.noProblems("the whole tour")
 }
 

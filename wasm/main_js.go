@@ -15,9 +15,14 @@ import (
 	"github.com/cgru/cgru/wasm/app"
 )
 
+// theWorker is the program's worker (the operations of this package reach
+// it through it).
+var theWorker *worker
+
 func main() {
 	w := &worker{self: safejs.Global()}
 	w.app = app.New(w)
+	theWorker = w
 	handle, err := safejs.FuncOf(w.handle)
 	if err != nil {
 		fatal(err)

@@ -45,6 +45,7 @@ func setup(t *testing.T) *worker {
 		}))
 		testW = &worker{self: safejs.Global()}
 		testW.app = app.New(testW)
+		theWorker = testW
 		go testW.probe()
 	})
 	return testW
@@ -148,6 +149,18 @@ func TestWorker(t *testing.T) {
 	ev := testPost.get("engine")
 	if len(ev) == 0 || !strings.Contains(ev[0], `"backend":"cpu"`) || !strings.Contains(ev[0], "WebGPU") {
 		t.Errorf("engine events %v, want the CPU engine and why", ev)
+	}
+	// The engine setting.
+	for _, c := range []struct{ backend, want string }{
+		{"cpu", "chosen in the page"}, {"webgpu", "WebGPU was asked for, but"}, {"auto", "WebGPU"},
+	} {
+		r = call(t, w, "engine.set", map[string]string{"backend": c.backend}, js.Undefined())
+		if r.err != "" || !strings.Contains(r.json, `"backend":"cpu"`) || !strings.Contains(r.json, c.want) {
+			t.Errorf("engine.set %s: %s %s", c.backend, r.json, r.err)
+		}
+	}
+	if r = call(t, w, "engine.set", map[string]string{"backend": "tpu"}, js.Undefined()); !strings.Contains(r.err, "want auto, webgpu or cpu") {
+		t.Errorf("engine.set tpu: %q", r.err)
 	}
 	// A short training: events arrive through postMessage.
 	r = call(t, w, "train.start", map[string]any{"kinds": []string{"cgru"}, "config": map[string]any{

@@ -142,6 +142,9 @@ function setBadge(info) {
     el.classList.add("badge-gpu");
     text.textContent = "WebGPU" + (info.adapter ? " · " + info.adapter : "");
     el.title = "The networks run as WebGPU compute shaders on " + (info.adapter || "the GPU");
+    if (/swiftshader|llvmpipe|lavapipe|software/i.test(info.adapter || "")) {
+      el.title += ". This is a GPU emulated on the CPU: the pure-Go engine may be faster (Train › Engine).";
+    }
   } else {
     el.classList.add("badge-cpu");
     text.textContent = "CPU · " + shortReason(info.reason);
@@ -172,6 +175,15 @@ async function restore(app, store) {
     } catch (err) {
       await store.delete("run:" + kind);
       console.warn(`cgru: the kept ${kind} run could not be restored: ${err.message}`);
+    }
+  }
+  // The engine setting of the last visit.
+  const pref = await store.get("engine");
+  if (pref && pref !== "auto") {
+    try {
+      await app.engine.call("engine.set", { backend: pref });
+    } catch (err) {
+      await store.delete("engine");
     }
   }
   // Untrained runs take the settings of the link (or the last visit).

@@ -31,6 +31,9 @@ type Host interface {
 	// for concurrent use. It may block (WebGPU set-up) and is called from
 	// a goroutine of the app, never from a JavaScript callback.
 	Engine(ctx context.Context) (model.Engine[float32], EngineInfo)
+	// Release gives back an engine that Engine gave, when its consumer is
+	// done with it (the host may hand it to the next one).
+	Release(model.Engine[float32])
 }
 
 // EngineInfo says which engine runs and why.
@@ -205,6 +208,18 @@ func (a *App) beginTask(ctx context.Context, name string) (context.Context, func
 		a.task.Unlock()
 	}
 	return tctx, end, a.taskEngine, a.taskInfo, nil
+}
+
+// DropTaskEngine forgets the engine of evaluations, noise sweeps and
+// benchmarks (after the host's engine setting changed): the next task asks
+// the host for a new one. It waits for a task in progress.
+func (a *App) DropTaskEngine() {
+	a.task.Lock()
+	defer a.task.Unlock()
+	if a.taskEngine != nil {
+		a.host.Release(a.taskEngine)
+	}
+	a.taskEngine = nil
 }
 
 func init() {

@@ -40,6 +40,8 @@ func (h *recorder) Emit(name string, v any) {
 
 func (h *recorder) Yield() { runtime.Gosched() }
 
+func (h *recorder) Release(model.Engine[float32]) {}
+
 func (h *recorder) Engine(ctx context.Context) (model.Engine[float32], EngineInfo) {
 	return &model.CPU[float32]{Threads: 1}, EngineInfo{Backend: "cpu", Reason: "test"}
 }

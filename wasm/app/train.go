@@ -305,6 +305,7 @@ type EpochEvent struct {
 func (a *App) train(ctx context.Context, r *run, tv *data.TrainVal) {
 	defer close(r.done)
 	eng, info := a.host.Engine(ctx)
+	defer a.host.Release(eng)
 	a.mu.Lock()
 	r.engine = &info
 	cfg := r.cfg

@@ -83,7 +83,12 @@ export default {
             h("button", { type: "button", class: "link", id: "copy-link", onclick: () => this.copyLink() }, "Copy link"))),
         h("div", { class: "train-side" },
           card("Run", null,
-            h("div", { class: "button-row" }, kindBoxes),
+            h("div", { class: "button-row" }, kindBoxes,
+              h("label", { class: "engine-choice", for: "engine-pref" }, "Engine",
+                this.enginePref = h("select", { id: "engine-pref", onchange: () => this.setEngine(this.enginePref.value) },
+                  h("option", { value: "auto" }, "automatic"),
+                  h("option", { value: "webgpu" }, "WebGPU"),
+                  h("option", { value: "cpu" }, "CPU (pure Go)")))),
             h("div", { class: "button-row" }, this.btn.start, this.btn.cont, this.btn.pause, this.btn.resume, this.btn.stop),
             h("p", { class: "help", id: "train-hint" })),
           cardsEl)),
@@ -110,6 +115,7 @@ export default {
     e.on("train.checkpoint", (c) => app.store.put("run:" + c.kind, { text: c.text, data_id: app.data.id, saved: Date.now() }));
     e.on("log", (m) => toast(`${m.kind ? NAMES[m.kind] + ": " : ""}${m.message}`, m.level === "warning" ? "warn" : "info"));
     app.on("runs", () => this.render());
+    this.enginePref.value = (await app.store.get("engine")) || "auto";
     app.on("data", () => this.fillForm());
     app.on("config", () => this.fillForm());
     this.render();
@@ -117,6 +123,20 @@ export default {
 
   show() {
     for (const c of Object.values(this.charts)) c.resize();
+  },
+
+  // setEngine chooses the engine of what starts from now on: automatic
+  // (WebGPU when the browser has it and it passes the self-test), WebGPU,
+  // or the pure-Go engine (a software WebGPU such as SwiftShader can be
+  // slower than it). Kept across reloads.
+  async setEngine(backend) {
+    try {
+      const info = await this.app.engine.call("engine.set", { backend });
+      await this.app.store.put("engine", backend);
+      toast(`Runs started from now on use ${engineText(info)}`, info.backend === "webgpu" || backend === "cpu" ? "ok" : "warn");
+    } catch (err) {
+      showAlert("Could not change the engine", err.message);
+    }
   },
 
   buildForm() {
@@ -333,6 +353,7 @@ export default {
     this.btn.resume.disabled = !paused;
     this.btn.stop.disabled = !active;
     for (const { input } of Object.values(this.inputs)) input.disabled = active;
+    this.enginePref.disabled = active;
     const hint = document.getElementById("train-hint");
     hint.textContent = active
       ? "Training runs in a worker: the page stays usable. Compare and Evaluate use the best networks so far."
