@@ -80,6 +80,8 @@ export default {
         card("Settings", "The paper's protocol; change anything. The link keeps these settings.", this.form,
           h("div", { class: "button-row" },
             h("button", { type: "button", class: "link", onclick: () => { this.app.state.resetConfig(); this.fillForm(); } }, "Paper defaults"),
+            h("button", { type: "button", class: "link", id: "quick-demo", title: "the paper's settings for 10 epochs: about a minute without a GPU",
+              onclick: () => { this.app.state.resetConfig(); this.app.state.set({ epochs: 10 }); this.fillForm(); } }, "Quick demo"),
             h("button", { type: "button", class: "link", id: "copy-link", onclick: () => this.copyLink() }, "Copy link"))),
         h("div", { class: "train-side" },
           card("Run", null,
