@@ -6,6 +6,7 @@ package main
 // skips them on a machine without Chromium.
 
 import (
+	"archive/zip"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -320,6 +321,35 @@ func pageScenario(t *testing.T, srv *httptest.Server, webgpu bool) {
 		t.Errorf("%d confusion matrices, want 2", n)
 	}
 	p.screenshot("evaluate")
+	if !webgpu {
+		// The pure-Go engine in the page computes cgru eval's figures on the
+		// same model files (the portable build: the same float32 operations
+		// in the same order as the page's kernels).
+		type metrics struct {
+			Accuracy float64 `json:"accuracy"`
+			MacroF1  float64 `json:"macro_f1"`
+			MAP      float64 `json:"map"`
+			NRefs    int     `json:"n_refs"`
+		}
+		page := evalJSON[[]struct {
+			Kind string
+			Eval metrics
+		}](p, `cgruApp.engine.call("evaluate", {refs_per_class: 3, seed: 1}).then(r => r.results)`)
+		for _, r := range page {
+			out, err := exec.Command(cgruBinary(t, false), "eval", "--model", files[r.Kind], "--refs-per-class", "3", "--seed", "1", "--json", "--quiet").Output()
+			if err != nil {
+				t.Fatalf("cgru eval: %v", err)
+			}
+			var cli metrics
+			if err := json.Unmarshal(out, &cli); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: page %+v, cgru eval %+v", r.Kind, r.Eval, cli)
+			if r.Eval != cli {
+				t.Errorf("%s: the page's evaluation %+v, cgru eval's %+v", r.Kind, r.Eval, cli)
+			}
+		}
+	}
 
 	// A bad upload shows the error with the file and line; the data stays.
 	bad := filepath.Join(dir, "bad.csv")
@@ -333,6 +363,21 @@ func pageScenario(t *testing.T, srv *httptest.Server, webgpu bool) {
 	p.screenshot("data-error")
 	if title := browsertest.Eval[string](p.b, 10*time.Second, `cgruApp.data.title`); title != "UCI HAR, embedded subset" {
 		t.Errorf("after a refused upload the data is %q", title)
+	}
+	if !webgpu {
+		// A UCI HAR zip, as downloaded (a small one), then back to the
+		// embedded subset.
+		zipPath := filepath.Join(dir, "UCI HAR Dataset.zip")
+		writeHARZip(t, zipPath)
+		p.b.Run(20*time.Second, chromedp.SetUploadFiles(chromedp.CSS("#data-file"), []string{zipPath}))
+		browsertest.Wait[bool](p.b, 30*time.Second, `cgruApp.data.title === "UCI HAR Dataset.zip"`)
+		got := evalJSON[[]int](p, `[cgruApp.data.train.n, cgruApp.data.test.n, document.querySelectorAll("#gallery canvas.thumb").length]`)
+		if got[0] != 12 || got[1] != 6 {
+			t.Errorf("the zip: %d training and %d test windows, want 12 and 6", got[0], got[1])
+		}
+		p.screenshot("data-zip")
+		p.b.Run(10*time.Second, chromedp.Click(chromedp.CSS("#data-embedded")))
+		browsertest.Wait[bool](p.b, 30*time.Second, `cgruApp.data.embedded && cgruApp.data.train.n === 432`)
 	}
 	p.tab("about")
 	p.screenshot("about")
@@ -351,7 +396,7 @@ func pageScenario(t *testing.T, srv *httptest.Server, webgpu bool) {
 		browsertest.Wait[bool](p.b, time.Minute, `document.getElementById("engine-badge").dataset.backend === "cpu"`)
 		p.b.Run(30*time.Second, chromedp.Reload())
 		p.ready()
-		browsertest.Wait[bool](p.b, time.Minute, `document.getElementById("engine-badge").dataset.reason.includes("chosen")`)
+		browsertest.Wait[bool](p.b, time.Minute, `(document.getElementById("engine-badge").dataset.reason || "").includes("chosen")`)
 		if b := badge(); b != "cpu" {
 			t.Errorf("after a reload with the CPU chosen the badge says %s", b)
 		}
@@ -557,4 +602,50 @@ func writeMetric(t *testing.T, name string, v any) {
 	m[name] = v
 	b, _ := json.MarshalIndent(m, "", "  ")
 	os.WriteFile(path, b, 0o644)
+}
+
+// writeHARZip writes a small UCI HAR layout as the zip from UCI holds it
+// ("UCI HAR Dataset/…"): 12 training windows of 3 subjects and 6 test
+// windows of 2, T = 8, two activities.
+func writeHARZip(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	add := func(name, text string) {
+		w, err := zw.Create("UCI HAR Dataset/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(text))
+	}
+	add("activity_labels.txt", "1 WALKING\n2 LAYING\n")
+	for _, sp := range []struct {
+		name string
+		n    int
+	}{{"train", 12}, {"test", 6}} {
+		var y, s strings.Builder
+		for i := range sp.n {
+			fmt.Fprintf(&y, "%d\n", 1+i%2)
+			fmt.Fprintf(&s, "%d\n", 1+i%3)
+		}
+		add(sp.name+"/y_"+sp.name+".txt", y.String())
+		add(sp.name+"/subject_"+sp.name+".txt", s.String())
+		for c, ch := range data.HARChannels() {
+			var b strings.Builder
+			for i := range sp.n {
+				for k := range 8 {
+					fmt.Fprintf(&b, " %.7e", math.Sin(float64(i*8+k+c))*float64(1+i%2))
+				}
+				b.WriteString("\n")
+			}
+			add(sp.name+"/Inertial Signals/"+ch+"_"+sp.name+".txt", b.String())
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
 }
