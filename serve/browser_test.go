@@ -349,6 +349,28 @@ func pageScenario(t *testing.T, srv *httptest.Server, webgpu bool) {
 				t.Errorf("%s: the page's evaluation %+v, cgru eval's %+v", r.Kind, r.Eval, cli)
 			}
 		}
+		// And the noise curves are cgru noise's.
+		type curve struct {
+			Kind    string    `json:"kind"`
+			MeanPos []float64 `json:"mean_pos"`
+			MeanNeg []float64 `json:"mean_neg"`
+		}
+		pageNoise := evalJSON[[]curve](p, `cgruApp.engine.call("noise", {sigmas: [0, 1], pairs_per_class: 3, seed: 1}).then(r => r.curves)`)
+		out, err := exec.Command(cgruBinary(t, false), "noise", "--models", files["sgru"]+","+files["cgru"], "--sigmas", "0,1",
+			"--pairs-per-class", "3", "--seed", "1", "--json", "--quiet").Output()
+		if err != nil {
+			t.Fatalf("cgru noise: %v", err)
+		}
+		var cliNoise struct{ Models []curve }
+		if err := json.Unmarshal(out, &cliNoise); err != nil || len(cliNoise.Models) != 2 {
+			t.Fatalf("cgru noise: %s (%v)", out, err)
+		}
+		for i, c := range pageNoise {
+			want := cliNoise.Models[i]
+			if c.Kind != want.Kind || fmt.Sprint(c.MeanPos, c.MeanNeg) != fmt.Sprint(want.MeanPos, want.MeanNeg) {
+				t.Errorf("%s: the page's noise curves %v %v, cgru noise's %v %v", c.Kind, c.MeanPos, c.MeanNeg, want.MeanPos, want.MeanNeg)
+			}
+		}
 	}
 
 	// A bad upload shows the error with the file and line; the data stays.
