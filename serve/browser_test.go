@@ -398,6 +398,13 @@ func pageScenario(t *testing.T, srv *httptest.Server, webgpu bool) {
 			t.Errorf("the zip: %d training and %d test windows, want 12 and 6", got[0], got[1])
 		}
 		p.screenshot("data-zip")
+		// The upload is kept across a reload.
+		p.b.Run(30*time.Second, chromedp.Reload())
+		p.ready()
+		if got := evalJSON[[]any](p, `[cgruApp.data.title, cgruApp.data.train.n]`); fmt.Sprint(got) != "[UCI HAR Dataset.zip 12]" {
+			t.Errorf("after a reload the data is %v, want the zip's 12 training windows", got)
+		}
+		p.tab("data")
 		p.b.Run(10*time.Second, chromedp.Click(chromedp.CSS("#data-embedded")))
 		browsertest.Wait[bool](p.b, 30*time.Second, `cgruApp.data.embedded && cgruApp.data.train.n === 432`)
 	}

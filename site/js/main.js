@@ -91,8 +91,8 @@ class App {
       ui.showAlert(`Could not load ${name || "the data"}`, err.message);
       throw err;
     }
-    this.setData(res.data);
-    this.setRuns(res.runs);
+    // Keep the upload (the files themselves: IndexedDB stores them as they
+    // are) before showing it, so that a reload right after finds it.
     await this.store.delete("run:sgru");
     await this.store.delete("run:cgru");
     await this.store.delete("eval");
@@ -100,9 +100,11 @@ class App {
     if (res.data.embedded) {
       await this.store.delete("data");
     } else {
-      const ex = await this.engine.call("data.export");
-      await this.store.put("data", { source: ex.source, title: ex.title, id: ex.id, bytes: ex.bytes });
+      const kept = files.map((f) => ({ path: f.relPath || f.webkitRelativePath || f.name, blob: f }));
+      await this.store.put("data", { name, title: res.data.title, id: res.data.id, files: kept });
     }
+    this.setData(res.data);
+    this.setRuns(res.runs);
     ui.toast(`Loaded ${res.data.title}: ${res.data.train.n} training and ${res.data.test.n} test windows (${res.seconds.toFixed(2)} s)`, "ok");
     return res;
   }
@@ -157,9 +159,11 @@ function setBadge(info) {
 
 async function restore(app, store) {
   const kept = await store.get("data");
-  if (kept && kept.bytes) {
+  if (kept && kept.files) {
     try {
-      const res = await app.engine.call("data.load", { name: kept.source, title: kept.title }, [{ path: kept.title || "kept data", data: kept.bytes }]);
+      const files = [];
+      for (const f of kept.files) files.push({ path: f.path, data: await f.blob.arrayBuffer() });
+      const res = await app.engine.call("data.load", { name: kept.name, title: kept.title }, files);
       app.setData(res.data);
       app.setRuns(res.runs);
     } catch (err) {

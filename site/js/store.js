@@ -1,5 +1,5 @@
 // store.js — what the page keeps across reloads, in IndexedDB: the
-// uploaded data (in the compact binary format of data.EncodeSplit), the two
+// uploaded files (as they are: IndexedDB keeps Blobs), the two
 // runs (checkpoints of the page: weights, optimiser, history and settings),
 // the last settings, comparison and evaluation. One object store of
 // key/value pairs.

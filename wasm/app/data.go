@@ -335,9 +335,8 @@ func opDataGallery(ctx context.Context, a *App, req Request) (Reply, error) {
 	return Reply{Value: map[string]any{"windows": out}}, nil
 }
 
-// opDataExport returns the loaded data in the binary format of
-// data.EncodeSplit, for the page to keep in IndexedDB (and give back to
-// "data.load" after a reload).
+// opDataExport returns the loaded data in the compact binary format of
+// data.EncodeSplit ("data.load" and cgru --data read it back).
 func opDataExport(ctx context.Context, a *App, req Request) (Reply, error) {
 	a.mu.Lock()
 	d := a.data
