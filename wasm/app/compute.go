@@ -322,22 +322,10 @@ func opEvaluate(ctx context.Context, a *App, req Request) (Reply, error) {
 		jobs = append(jobs, job{k, net, desc, a.runs[k].norm})
 	}
 	a.mu.Unlock()
-	train, test := d.split.Train, d.split.Test
-	refIdx := allIndices(train.Len())
-	if arg.RefsPerClass > 0 {
-		refIdx = data.BalancedSubset(train, arg.RefsPerClass, arg.Seed)
-	}
-	queries := test
-	if arg.QueriesPerClass > 0 {
-		queries = test.Subset(data.BalancedSubset(test, arg.QueriesPerClass, arg.Seed))
-	}
-	if queries.Len() == 0 {
-		return Reply{}, fmt.Errorf("%s: the test split has no windows to evaluate on", d.title)
-	}
-	refs := train.Subset(refIdx)
-	refsDesc := fmt.Sprintf("refs: all %d training windows", refs.Len())
-	if arg.RefsPerClass > 0 {
-		refsDesc = fmt.Sprintf("refs: %d per class, %d windows", arg.RefsPerClass, refs.Len())
+	train := d.split.Train
+	refs, queries, refsDesc, err := evalSets(d, arg.RefsPerClass, arg.QueriesPerClass, arg.Seed)
+	if err != nil {
+		return Reply{}, err
 	}
 	total := len(jobs) * queries.Len() * refs.Len()
 	var out []EvalResult
@@ -362,6 +350,38 @@ func opEvaluate(ctx context.Context, a *App, req Request) (Reply, error) {
 			Seed: arg.Seed, Seconds: time.Since(start).Seconds(), Engine: info, Eval: ev})
 	}
 	return Reply{Value: map[string]any{"results": out, "queries": queries.Len(), "refs": refs.Len()}}, nil
+}
+
+// evalSets picks the windows of a retrieval evaluation on the loaded data,
+// as cgru eval does on the test split: the queries are the test windows
+// (queriesPerClass > 0: that many of each class, data.BalancedSubset with
+// seed), the references refsPerClass training windows per class
+// (data.BalancedSubset with seed, the same as cgru eval --refs-per-class
+// --seed; 0: all of them). refsDesc names the references as every figure
+// shows them. The networks' evaluation and the baselines (baseline.go) both
+// take their windows from here, so that their figures share a protocol.
+func evalSets(d *dataset, refsPerClass, queriesPerClass int, seed uint64) (refs, queries *data.Dataset, refsDesc string, err error) {
+	train, test := d.split.Train, d.split.Test
+	refIdx := allIndices(train.Len())
+	if refsPerClass > 0 {
+		refIdx = data.BalancedSubset(train, refsPerClass, seed)
+	}
+	queries = test
+	if queriesPerClass > 0 {
+		queries = test.Subset(data.BalancedSubset(test, queriesPerClass, seed))
+	}
+	if queries.Len() == 0 {
+		return nil, nil, "", fmt.Errorf("%s: the test split has no windows to evaluate on", d.title)
+	}
+	refs = train.Subset(refIdx)
+	if refs.Len() == 0 {
+		return nil, nil, "", fmt.Errorf("%s: the training split has no windows to use as references", d.title)
+	}
+	refsDesc = fmt.Sprintf("refs: all %d training windows", refs.Len())
+	if refsPerClass > 0 {
+		refsDesc = fmt.Sprintf("refs: %d per class, %d windows", refsPerClass, refs.Len())
+	}
+	return refs, queries, refsDesc, nil
 }
 
 func allIndices(n int) []int {
