@@ -90,7 +90,7 @@ func (w *worker) choose(pref string) gpu.Choice {
 func cpuEngine() model.Engine[float32] { return &model.CPU[float32]{Threads: 1} }
 
 func info(c gpu.Choice) app.EngineInfo {
-	return app.EngineInfo{Backend: c.Backend, Adapter: c.Adapter, Reason: c.Reason}
+	return app.EngineInfo{Backend: c.Backend, Adapter: c.Adapter, Software: c.Software && c.Backend == "webgpu", Reason: c.Reason}
 }
 
 // Engine implements app.Host: an idle engine of the current setting, or a
@@ -145,7 +145,7 @@ func (w *worker) Release(eng model.Engine[float32]) {
 			// After a fallback mid-run the engine is the CPU one now.
 			c.Backend, c.Reason = a.Status()
 			if c.Backend == "webgpu" {
-				c.Adapter = e.last.Adapter
+				c.Adapter, c.Software = e.last.Adapter, e.last.Software
 			}
 		}
 		e.idle = append(e.idle, c)

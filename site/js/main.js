@@ -144,8 +144,9 @@ function setBadge(info) {
     el.classList.add("badge-gpu");
     text.textContent = "WebGPU" + (info.adapter ? " · " + info.adapter : "");
     el.title = "The networks run as WebGPU compute shaders on " + (info.adapter || "the GPU");
-    if (/swiftshader|llvmpipe|lavapipe|software/i.test(info.adapter || "")) {
-      el.title += ". This is a GPU emulated on the CPU: the pure-Go engine may be faster (Train › Engine).";
+    if (info.software) {
+      text.textContent += " · software";
+      el.title += ". This is WebGPU emulated on the CPU: the pure-Go engine is faster (Train › Engine).";
     }
   } else {
     el.classList.add("badge-cpu");

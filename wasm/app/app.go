@@ -42,6 +42,9 @@ type EngineInfo struct {
 	Backend string `json:"backend"`
 	// Adapter names the GPU adapter (WebGPU only).
 	Adapter string `json:"adapter,omitempty"`
+	// Software is set when the adapter is a CPU implementation of WebGPU
+	// (SwiftShader): correct, but slower than the pure-Go engine.
+	Software bool `json:"software,omitempty"`
 	// Reason says why the CPU engine runs ("" with WebGPU).
 	Reason string `json:"reason,omitempty"`
 }
