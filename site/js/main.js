@@ -14,10 +14,11 @@ import dataPanel from "./panels/data.js";
 import trainPanel from "./panels/train.js";
 import comparePanel from "./panels/compare.js";
 import evaluatePanel from "./panels/evaluate.js";
+import baselinesPanel from "./panels/baselines.js";
 import aboutPanel from "./panels/about.js";
 import { shortReason } from "./panels/train.js";
 
-const panels = [dataPanel, trainPanel, comparePanel, evaluatePanel, aboutPanel];
+const panels = [dataPanel, trainPanel, comparePanel, evaluatePanel, baselinesPanel, aboutPanel];
 
 // App is what panels share: the engine, the settings, the store, the data
 // summary and the two runs, and a small event bus between panels

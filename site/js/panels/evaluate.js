@@ -9,6 +9,20 @@ import { abbrev } from "./data.js";
 
 const NAMES = { sgru: "SGRU", cgru: "CGRU" };
 
+// confusionFigure draws a confusion matrix (model.Eval's, with class_names)
+// under the title name; the baselines panel draws its own with it.
+export function confusionFigure(id, name, e) {
+  const names = e.class_names;
+  const rowMax = e.confusion.map((row) => Math.max(1, row.reduce((a, b) => a + b, 0)));
+  return h("figure", { class: "confusion", id },
+    h("figcaption", {}, `${name}: rows are the true activity, columns the predicted one`),
+    h("table", {},
+      h("thead", {}, h("tr", {}, h("th", {}, ""), names.map((c) => h("th", { title: className(c) }, abbrev(c))))),
+      h("tbody", {}, e.confusion.map((row, t) =>
+        h("tr", {}, h("th", { title: className(names[t]) }, abbrev(names[t])),
+          row.map((n, p) => h("td", { class: t === p ? "diag" : "", style: { background: shade(n / rowMax[t], t === p ? "22, 163, 74" : "220, 38, 38") } }, n)))))));
+}
+
 export default {
   id: "evaluate",
   title: "Evaluate",
@@ -64,6 +78,7 @@ export default {
     ], { xLabel: "noise σ", height: 260 });
     app.engine.on("task.progress", (p) => this.onProgress(p));
     app.on("data", () => {
+      this.last = null;
       this.results.replaceChildren(h("p", { class: "muted" }, "No evaluation yet."));
       this.noiseChart.set([], [], [], [], []);
       this.noiseText.textContent = "";
@@ -132,17 +147,7 @@ export default {
       table.tBodies[0].rows[i].cells[b + 1].classList.add("best");
     }
     const names = rs[0].eval.class_names;
-    const conf = rs.map((r) => {
-      const e = r.eval;
-      const rowMax = e.confusion.map((row) => Math.max(1, row.reduce((a, b) => a + b, 0)));
-      return h("figure", { class: "confusion", id: "confusion-" + r.kind },
-        h("figcaption", {}, `${NAMES[r.kind]}: rows are the true activity, columns the predicted one`),
-        h("table", {},
-          h("thead", {}, h("tr", {}, h("th", {}, ""), names.map((c) => h("th", { title: className(c) }, abbrev(c))))),
-          h("tbody", {}, e.confusion.map((row, t) =>
-            h("tr", {}, h("th", { title: className(names[t]) }, abbrev(names[t])),
-              row.map((n, p) => h("td", { class: t === p ? "diag" : "", style: { background: shade(n / rowMax[t], t === p ? "22, 163, 74" : "220, 38, 38") } }, n)))))));
-    });
+    const conf = rs.map((r) => confusionFigure("confusion-" + r.kind, NAMES[r.kind], r.eval));
     const perClass = h("table", { class: "per-class" },
       h("thead", {}, h("tr", {}, h("th", {}, "activity"), rs.map((r) => h("th", { class: "num" }, `${NAMES[r.kind]} F1`)), h("th", { class: "num" }, "queries"))),
       h("tbody", {}, names.map((c, i) => h("tr", {}, h("td", {}, className(c)), rs.map((r) => h("td", { class: "num" }, pct(r.eval.f1[i]))), h("td", { class: "num" }, rs[0].eval.support[i])))));
@@ -155,6 +160,9 @@ export default {
       h("div", { class: "grid-2" }, conf),
       h("details", {}, h("summary", {}, "Per activity"), perClass),
     );
+    // Panels drawn inside this one (baselines) show these figures too.
+    this.last = res;
+    this.app.emit("eval", res);
   },
 
   async noise() {
