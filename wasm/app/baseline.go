@@ -249,25 +249,31 @@ func opBaseline(ctx context.Context, a *App, req Request) (Reply, error) {
 
 // Sizes of baseline.cost's samples: queries × references timed (all of
 // each when smaller), RVSML training windows per class for the timed
-// alternation, and rounds of each, of which the fastest counts (the first
-// runs of a function in a browser run code compiled for a quick start,
-// which V8 replaces by optimised code once it is hot: the first round in a
-// fresh page measured DTW at 1 ms per pair, later ones at 0.22 ms). About
-// half a second for all three methods in a browser.
+// alternation, and rounds of each — at least costRounds, more while they
+// took less than costBudget in all, at most costMaxRounds — of which the
+// fastest counts: the first runs of a function in a browser run code
+// compiled for a quick start, which V8 replaces by optimised code once it
+// is hot (one round in a freshly loaded page measured DTW at 1 ms per pair,
+// later ones 0.12 to 0.22 ms). About half a second for all three methods
+// in a browser.
 const (
 	costQueries       = 4
 	costRefs          = 12
 	costTrainPerClass = 8
 	costRounds        = 3
+	costMaxRounds     = 12
+	costBudget        = 150 * time.Millisecond
 )
 
 // opBaselineCost measures what each baseline (default: all three) would
 // cost with these arguments, in this worker: it runs baseline.Run on a few
 // queries and references (and for RVSML one alternation on a few training
 // windows of each class) and scales the times to the evaluation's number
-// of pairs and training windows. It does not take the task slot (it is
-// short, and the page asks for it on its own), so it may run beside
-// another computation and then measure a slower worker.
+// of pairs and training windows. It yields between rounds (a round takes
+// at most about a tenth of a second in a browser), not inside them. It does
+// not take the task slot (it is short, and the page asks for it on its
+// own), so it may run beside another computation, which then delays it but
+// does not count in its times.
 func opBaselineCost(ctx context.Context, a *App, req Request) (Reply, error) {
 	arg := baselineArgs{RefsPerClass: 20, Seed: 1, Band: -1}
 	if err := args(req, &arg); err != nil {
@@ -291,12 +297,16 @@ func opBaselineCost(ctx context.Context, a *App, req Request) (Reply, error) {
 			train = labeledOf(sample)
 		}
 		trainS, distS := math.Inf(1), math.Inf(1)
-		for range costRounds {
-			res, err := baseline.Run(ctx, cfg, train, r, q, len(job.classNames), a.pacer(nil))
+		start := time.Now()
+		for round := 0; round < costMaxRounds && (round < costRounds || time.Since(start) < costBudget); round++ {
+			// No yield inside a round: other work of the worker would run
+			// then and count as the round's time.
+			res, err := baseline.Run(ctx, cfg, train, r, q, len(job.classNames), nil)
 			if err != nil {
 				return Reply{}, err
 			}
 			trainS, distS = min(trainS, res.TrainSeconds), min(distS, res.DistanceSeconds)
+			a.host.Yield()
 		}
 		sampled := len(q.Seqs) * len(r.Seqs)
 		c := BaselineCost{Method: m, Pairs: job.queries.Len() * job.refs.Len(), Sampled: sampled,
