@@ -199,7 +199,7 @@ func TestSyncSweep(t *testing.T) {
 		Final      [][]float64
 		Synced     []bool
 		Measured   *float64
-		LambdaMax  float64 `json:"lambda_max"`
+		LambdaMax  float64   `json:"lambda_max"`
 		TheoryC    []float64 `json:"theory_c"`
 		Transverse []*float64
 		Threshold  *float64
