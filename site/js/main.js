@@ -15,10 +15,11 @@ import trainPanel from "./panels/train.js";
 import comparePanel from "./panels/compare.js";
 import evaluatePanel from "./panels/evaluate.js";
 import baselinesPanel from "./panels/baselines.js";
+import syncPanel from "./panels/sync.js";
 import aboutPanel from "./panels/about.js";
 import { shortReason } from "./panels/train.js";
 
-const panels = [dataPanel, trainPanel, comparePanel, evaluatePanel, baselinesPanel, aboutPanel];
+const panels = [dataPanel, trainPanel, comparePanel, evaluatePanel, baselinesPanel, syncPanel, aboutPanel];
 
 // App is what panels share: the engine, the settings, the store, the data
 // summary and the two runs, and a small event bus between panels
