@@ -138,6 +138,52 @@ func TestSyncPanel(t *testing.T) {
 	}
 	p.screenshot("sync")
 
+	// Following a slider: 30 positions, one an animation frame (a quick
+	// drag of about half a second), for the gain (λ_max, the pair and the
+	// sweep) and for the coupling (the pair). Measured, not asserted but
+	// for the last position being drawn: how many answers were drawn
+	// during the drag, the worker's time per answer, and how long after
+	// the last move its answer was drawn.
+	type follow struct {
+		Drawn  int       `json:"drawn"`
+		LagMS  float64   `json:"lag_ms"`
+		WorkMS []float64 `json:"work_ms"`
+	}
+	drag := func(id, handler, doneExpr string, from, step float64) follow {
+		return evalJSON[follow](p, fmt.Sprintf(`(async () => {
+			const panel = cgruApp.panels.get("sync"), el = document.getElementById(%q);
+			let drawn = 0; const work = [];
+			const orig = panel[%q];
+			panel[%q] = (r, a) => { drawn++; work.push(r.ms); orig.call(panel, r, a) };
+			const frame = () => new Promise(r => requestAnimationFrame(r));
+			for (let i = 0; i < 30; i++) { el.value = String(%v + i * %v); el.dispatchEvent(new Event("input")); await frame() }
+			const moved = performance.now(), last = el.value;
+			while (!(%s)) await new Promise(r => setTimeout(r, 2));
+			const lag = performance.now() - moved;
+			panel[%q] = orig;
+			return {drawn, lag_ms: lag, work_ms: work};
+		})()`, id, handler, handler, from, step, doneExpr, handler))
+	}
+	gainDrag := drag("sync-gain", "onLyapunov", `document.getElementById("sync-lambda").dataset.gain === String(Number(last))`, 5, 0.1)
+	cDrag := drag("sync-coupling", "onPair", `document.getElementById("sync-error-chart").dataset.coupling === String(Number(last))`, 0, 0.005)
+	for _, d := range []struct {
+		name string
+		f    follow
+	}{{"gain (λ_max)", gainDrag}, {"coupling (pair of 500 steps)", cDrag}} {
+		w := slices.Clone(d.f.WorkMS)
+		slices.Sort(w)
+		med := math.NaN()
+		if len(w) > 0 {
+			med = w[len(w)/2]
+		}
+		t.Logf("dragging the %s over 30 frames: %d answers drawn, worker %.1f ms each (median), the last drawn %.0f ms after the last move", d.name, d.f.Drawn, med, d.f.LagMS)
+		if d.f.Drawn < 1 {
+			t.Errorf("dragging the %s: nothing drawn", d.name)
+		}
+	}
+	writeMetric(t, "sync_follow", map[string]any{"gain": gainDrag, "coupling": cDrag})
+	p.slide("sync-coupling", 0.1)
+
 	// The trained-CGRU view: the paper's weak-init CGRU as a model file of
 	// the panel; its λ_max and its gate on the embedded test pairs are
 	// cgru sync's.

@@ -103,6 +103,7 @@ type syncState struct {
 	name  string // the file's name
 
 	lyap    map[string]syncLyapEntry
+	pending map[string]chan struct{} // λ_max estimates in progress, closed when done
 	systems map[string]*syncSystem
 }
 
@@ -118,7 +119,7 @@ func (a *App) syncState() *syncState {
 		return s.(*syncState)
 	}
 	s, _ := syncStates.LoadOrStore(a, &syncState{lanes: map[string]*syncLane{},
-		lyap: map[string]syncLyapEntry{}, systems: map[string]*syncSystem{}})
+		lyap: map[string]syncLyapEntry{}, pending: map[string]chan struct{}{}, systems: map[string]*syncSystem{}})
 	return s.(*syncState)
 }
 
@@ -281,15 +282,49 @@ type syncLyapEntry struct {
 // lyapunov returns λ_max of the map g (net at gain) along the orbit of
 // OnAttractor(seed, transient), over steps steps after transient ones,
 // tangent drawn from seed: one of the estimates of `cgru sync lyapunov`
-// (initial state seed), cached.
+// (initial state seed), cached. When another request computes the same
+// estimate (the λ_max and the pair lanes both ask for it when the gain
+// moves), it waits for that one instead of doing the work twice.
 func (s *syncState) lyapunov(ctx context.Context, n *syncNet, g *dynamics.GRU, gain float64, steps, transient int, seed uint64) (syncLyapEntry, error) {
 	key := fmt.Sprintf("%s|%s|%d|%d|%d", n.id, gnum(gain), steps, transient, seed)
-	s.mu.Lock()
-	e, ok := s.lyap[key]
-	s.mu.Unlock()
-	if ok {
-		return e, nil
+	for {
+		s.mu.Lock()
+		e, ok := s.lyap[key]
+		wait, busy := s.pending[key]
+		if !ok && !busy {
+			s.pending[key] = make(chan struct{})
+		}
+		s.mu.Unlock()
+		if ok {
+			return e, nil
+		}
+		if !busy {
+			break
+		}
+		// The other request ends with the estimate cached, or fails (it
+		// was superseded): then this one computes it.
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return e, ctx.Err()
+		}
 	}
+	e, err := s.estimate(ctx, g, steps, transient, seed)
+	s.mu.Lock()
+	if err == nil {
+		if len(s.lyap) >= 256 {
+			clear(s.lyap)
+		}
+		s.lyap[key] = e
+	}
+	close(s.pending[key])
+	delete(s.pending, key)
+	s.mu.Unlock()
+	return e, err
+}
+
+func (s *syncState) estimate(ctx context.Context, g *dynamics.GRU, steps, transient int, seed uint64) (syncLyapEntry, error) {
+	var e syncLyapEntry
 	x, err := dynamics.OnAttractor(ctx, g, seed, transient)
 	if err != nil {
 		return e, err
@@ -299,14 +334,7 @@ func (s *syncState) lyapunov(ctx context.Context, n *syncNet, g *dynamics.GRU, g
 	if err != nil {
 		return e, err
 	}
-	e = syncLyapEntry{est: est, s0: s0}
-	s.mu.Lock()
-	if len(s.lyap) >= 256 {
-		clear(s.lyap)
-	}
-	s.lyap[key] = e
-	s.mu.Unlock()
-	return e, nil
+	return syncLyapEntry{est: est, s0: s0}, nil
 }
 
 type syncLyapArgs struct {

@@ -511,3 +511,52 @@ func BenchmarkSyncOps(b *testing.B) {
 
 // benchGain makes every λ_max of the benchmark a new one.
 var benchGain int
+
+// TestSyncSharedEstimate checks that two requests for the same λ_max share
+// one computation, and that when the one computing it is superseded, the
+// one waiting computes it itself.
+func TestSyncSharedEstimate(t *testing.T) {
+	a, _ := newApp(t)
+	s := a.syncState()
+	ask := func(lane string) <-chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := try(a, "sync.lyapunov", map[string]any{"network": map[string]any{"hidden": 48}, "gain": 4, "steps": 30000, "lane": lane})
+			done <- err
+		}()
+		return done
+	}
+	computing := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.pending) == 1 && s.lanes["a"] != nil
+	}
+	first := ask("a")
+	waitFor(t, computing)
+	second := ask("b")
+	waitFor(t, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.lanes["b"] != nil
+	})
+	// Supersede the one computing: the waiting one takes over.
+	call(t, a, "sync.lyapunov", map[string]any{"gain": 2, "steps": 10, "lane": "a"}, nil)
+	if err := <-first; !errors.Is(err, errSuperseded) {
+		t.Fatalf("the first request: %v", err)
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("the waiting request: %v", err)
+	}
+	// Cached: the value the waiting request computed.
+	var r lyapReply
+	call(t, a, "sync.lyapunov", map[string]any{"network": map[string]any{"hidden": 48}, "gain": 4, "steps": 30000}, &r)
+	want := lyapDirect(t, dynamics.RandomGRU(48, 4, 1), 30000, 1000, 1)
+	if *r.LambdaMax != want.Lambda {
+		t.Errorf("λ_max %v, want %v", *r.LambdaMax, want.Lambda)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.pending) != 0 {
+		t.Errorf("%d estimates still marked in progress", len(s.pending))
+	}
+}
