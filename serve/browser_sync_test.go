@@ -165,6 +165,9 @@ func TestSyncPanel(t *testing.T) {
 		})()`, id, handler, handler, from, step, doneExpr, handler))
 	}
 	gainDrag := drag("sync-gain", "onLyapunov", `document.getElementById("sync-lambda").dataset.gain === String(Number(last))`, 5, 0.1)
+	// The sweep of the last gain runs after the gain rests: let it end, so
+	// that the coupling's figures are the pair's alone.
+	browsertest.Wait[bool](p.b, time.Minute, `(() => { const s = cgruApp.panels.get("sync"); return s.drawn.sweep && s.drawn.sweep.gain === s.s.gain && !s.lanes.sweep.busy() })()`)
 	cDrag := drag("sync-coupling", "onPair", `document.getElementById("sync-error-chart").dataset.coupling === String(Number(last))`, 0, 0.005)
 	for _, d := range []struct {
 		name string
