@@ -227,11 +227,13 @@ func TestSyncPanel(t *testing.T) {
 	}
 	p.screenshot("sync-gate")
 
-	// A reload keeps the panel's settings and its model file.
+	// A reload keeps the panel's settings and its model file, and the
+	// training settings of the last visit (the hash names only the panel's).
+	p.eval(`await cgruApp.store.put("config", {...cgruApp.state.config, epochs: 7})`)
 	p.b.Run(30*time.Second, chromedp.Reload())
 	p.ready()
-	got := evalJSON[[]any](p, `(() => { const s = cgruApp.panels.get("sync"); return [s.s.net, s.s.gain, s.s.c, s.model && s.model.name, location.hash] })()`)
-	if fmt.Sprint(got[:4]) != "[file 1 0.1 cgru-weak.json]" || !strings.Contains(fmt.Sprint(got[4]), "sync_net=file") {
+	got := evalJSON[[]any](p, `(() => { const s = cgruApp.panels.get("sync"); return [s.s.net, s.s.gain, s.s.c, s.model && s.model.name, cgruApp.state.config.epochs, location.hash] })()`)
+	if fmt.Sprint(got[:5]) != "[file 1 0.1 cgru-weak.json 7]" || !strings.Contains(fmt.Sprint(got[5]), "sync_net=file") {
 		t.Errorf("after a reload: %v", got)
 	}
 	p.noProblems("the Synchronization panel")

@@ -243,8 +243,10 @@ async function main() {
   const store = new Store();
   await store.open();
   const kept = await store.get("config");
-  if (kept && !location.hash.includes("?")) Object.assign(state.config, kept);
+  // The last visit's settings, unless the link names some (a link with only
+  // another panel's settings, #sync?sync_gain=6.5, keeps them).
   state.readHash();
+  if (kept && !state.fromHash) Object.assign(state.config, kept);
   app = new App(engine, state, store);
   app.engineInfo = engineInfo;
   window.cgruApp = app; // for the console and the browser tests
