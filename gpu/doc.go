@@ -71,4 +71,21 @@
 // float32 versions of model/loss.go. Against the CPU engine (float32) the
 // distances and losses agree to about 1e-6 relative and the gradients to
 // about 1e-5 (see the parity tests).
+//
+// # The binding, as measured here
+//
+// DESIGN.md §7 lists what was measured about cogentcore/webgpu v0.23.0
+// before this package; building it taught five more things:
+//
+//   - Device.Poll(true) after a submit that ran for seconds on lavapipe made
+//     the next Poll crash: poll without waiting, with a short sleep between.
+//   - The binding's DeviceLostCallback panics under cgo's pointer check
+//     ("Go pointer to unpinned Go pointer"), so natively a lost device shows
+//     as failing calls, which is how the fallback detects it.
+//   - Releasing a bind group while a command buffer is still being recorded
+//     makes wgpu-native abort: release them after the submit.
+//   - naga wants WGSL array sizes as one identifier (array<f32, H2>, not
+//     2 * H) and refuses workgroupUniformLoad on an atomic.
+//   - In js/wasm the binding's Queue.WriteBuffer can fail on a detached
+//     ArrayBuffer when the wasm memory grows (see above).
 package gpu
