@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cgru/cgru/model/dynamics"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -127,7 +128,7 @@ func parseSyncFile(b []byte, path string) (*syncFile, error) {
 		r := f.Gate
 		for _, s := range []struct {
 			name string
-			g    gateSide
+			g    dynamics.GateSide
 		}{{"positive", r.Positive}, {"negative", r.Negative}} {
 			g := s.g
 			if r.T < 1 || len(g.Gate) != r.T || len(g.Error) != r.T || len(g.ErrorGateOff) != r.T {
@@ -510,7 +511,7 @@ func drawSyncGate(r *gateResult, format string, w io.Writer) error {
 	}
 	for _, s := range []struct {
 		name string
-		g    gateSide
+		g    dynamics.GateSide
 		col  color.Color
 	}{{"positive pairs", r.Positive, colVal}, {"negative pairs", r.Negative, colNorm}} {
 		l, err := line(series(s.g.Gate), s.col, vg.Points(1.5))

@@ -422,16 +422,11 @@ file instead (default gain 1).`)
 	return nil
 }
 
-// regime names the dynamics a λ_max (and its spread) indicates.
+// regime names the dynamics a λ_max (and its spread) indicates
+// (dynamics.Regime), with what "marginal" means.
 func regime(l, sd float64) string {
-	if math.IsNaN(sd) {
-		sd = 0
-	}
-	switch {
-	case l > max(3*sd, 1e-3):
-		return "chaotic"
-	case l < -max(3*sd, 1e-3):
-		return "stable"
+	if r := dynamics.Regime(l, sd); r != "marginal" {
+		return r
 	}
 	return "marginal (≈ 0: quasi-periodic or the edge of chaos)"
 }
@@ -925,29 +920,6 @@ func printThreshold(w io.Writer, r thresholdResult) {
 
 // -------------------------------------------------------------------- gate
 
-// gateSide is one side (positive or negative pairs) of `cgru sync gate`.
-type gateSide struct {
-	Pairs int `json:"pairs"`
-	// Per step t = 1…T, means over the pairs and standard deviations: the
-	// coupling gate (averaged over units), the sync error ‖h_t − h'_t‖
-	// with the learned gate, and the same with the gate forced to 0.
-	Gate          []float64 `json:"gate"`
-	GateSD        []float64 `json:"gate_sd"`
-	Error         []float64 `json:"error"`
-	ErrorSD       []float64 `json:"error_sd"`
-	ErrorGateOff  []float64 `json:"error_gate_off"`
-	ErrorGateOffS []float64 `json:"error_gate_off_sd"`
-	// Summaries: the gate averaged over steps and pairs, and the mean
-	// distance ‖h_T − h'_T‖ with the gate and with it off.
-	MeanGate        float64 `json:"mean_gate"`
-	Distance        float64 `json:"distance"`
-	DistanceGateOff float64 `json:"distance_gate_off"`
-	// Each pair's step-averaged gate and distances, for further analysis.
-	PairGate        []float64 `json:"pair_gate"`
-	PairDist        []float64 `json:"pair_distance"`
-	PairDistGateOff []float64 `json:"pair_distance_gate_off"`
-}
-
 // gateResult is what `cgru sync gate --json` prints.
 type gateResult struct {
 	Experiment    string `json:"experiment"` // "gate"
@@ -960,20 +932,8 @@ type gateResult struct {
 	Normalized    bool   `json:"normalized"`
 	T             int    `json:"T"`
 	H             int    `json:"H"`
-	// GateAUC: the probability that a random positive pair's mean gate
-	// exceeds a random negative pair's (0.5: the gate does not tell them
-	// apart; > 0.5: similar pairs are coupled more). DistanceAUC and
-	// DistanceAUCGateOff: the probability that a negative pair's distance
-	// exceeds a positive pair's, with the gate and with it off.
-	// GateAUCNullSE is the standard error of an AUC when the two sides do
-	// not differ, √((n₊ + n₋ + 1)/(12·n₊·n₋)): a gate AUC several of them
-	// away from 0.5 is not chance.
-	GateAUC            float64  `json:"gate_auc"`
-	GateAUCNullSE      float64  `json:"gate_auc_null_se"`
-	DistanceAUC        float64  `json:"distance_auc"`
-	DistanceAUCGateOff float64  `json:"distance_auc_gate_off"`
-	Positive           gateSide `json:"positive"`
-	Negative           gateSide `json:"negative"`
+	// The study itself: the AUCs, and the positive and the negative side.
+	dynamics.GateStudy
 	// ClassNames, and per class (of the pair's first window) the mean gate
 	// and distance of the positive and of the negative pairs.
 	ClassNames []string `json:"class_names"`
@@ -1030,52 +990,21 @@ The model file's normalisation, if any, is applied. Float64, CPU engine.`)
 	x := seqs64(ds)
 	ctx, stop := interruptible()
 	defer stop()
-	res := gateResult{Experiment: "gate", Model: *modelPath, Data: *dataPath, Dataset: ds.Name, Split: *splitName,
-		PairsPerClass: *perClass, Seed: *seed, Normalized: mf.Normalization != nil, T: ds.T, H: mf.Net.Hidden}
-	off := dynamics.GateOff(mf.Net)
-	for _, side := range []struct {
-		pairs []model.Pair
-		dst   *gateSide
-	}{{pos, &res.Positive}, {neg, &res.Negative}} {
-		on, err := dynamics.PairProfile(ctx, mf.Net, x, side.pairs)
-		if err != nil {
-			return syncErr(err)
-		}
-		p0, err := dynamics.PairProfile(ctx, off, x, side.pairs)
-		if err != nil {
-			return syncErr(err)
-		}
-		d := side.dst
-		*d = gateSide{Pairs: len(side.pairs), Gate: on.Gate, GateSD: on.GateSD, Error: on.Err, ErrorSD: on.ErrSD,
-			ErrorGateOff: p0.Err, ErrorGateOffS: p0.ErrSD, PairGate: on.PairGate, PairDist: on.PairDist, PairDistGateOff: p0.PairDist}
-		d.MeanGate, _ = meanSD(on.PairGate)
-		d.Distance, _ = meanSD(on.PairDist)
-		d.DistanceGateOff, _ = meanSD(p0.PairDist)
+	study, err := dynamics.StudyGate(ctx, mf.Net, x, pos, neg, nil)
+	if err != nil {
+		return syncErr(err)
 	}
-	res.GateAUC = dynamics.AUC(res.Positive.PairGate, res.Negative.PairGate)
-	np, nn := float64(len(pos)), float64(len(neg))
-	res.GateAUCNullSE = math.Sqrt((np + nn + 1) / (12 * np * nn))
-	res.ClassNames = ds.ClassNames
+	res := gateResult{Experiment: "gate", Model: *modelPath, Data: *dataPath, Dataset: ds.Name, Split: *splitName,
+		PairsPerClass: *perClass, Seed: *seed, Normalized: mf.Normalization != nil, T: ds.T, H: mf.Net.Hidden,
+		GateStudy: *study, ClassNames: ds.ClassNames}
+	nc := len(ds.ClassNames)
 	for k, side := range []struct {
 		pairs []model.Pair
-		g     gateSide
+		g     dynamics.GateSide
 	}{{pos, res.Positive}, {neg, res.Negative}} {
-		nc := len(ds.ClassNames)
-		sg, sd, n := make([]float64, nc), make([]float64, nc), make([]float64, nc)
-		for i, p := range side.pairs {
-			c := ds.Labels[p.A]
-			sg[c] += side.g.PairGate[i]
-			sd[c] += side.g.PairDist[i]
-			n[c]++
-		}
-		for c := range sg {
-			sg[c] /= n[c] // NaN (null) for a class without pairs
-			sd[c] /= n[c]
-		}
-		res.ClassGate[k], res.ClassDist[k] = nums(sg), nums(sd)
+		res.ClassGate[k] = nums(dynamics.ClassMeans(side.pairs, ds.Labels, nc, side.g.PairGate))
+		res.ClassDist[k] = nums(dynamics.ClassMeans(side.pairs, ds.Labels, nc, side.g.PairDist))
 	}
-	res.DistanceAUC = dynamics.AUC(res.Negative.PairDist, res.Positive.PairDist)
-	res.DistanceAUCGateOff = dynamics.AUC(res.Negative.PairDistGateOff, res.Positive.PairDistGateOff)
 	if *asJSON {
 		return writeJSON(stdout, res)
 	}
@@ -1098,7 +1027,7 @@ func printGate(w io.Writer, r gateResult) {
 	fmt.Fprintf(w, "%-9s %6s %10s %12s %14s\n", "", "pairs", "mean gate", "distance", "gate off: dist")
 	for _, s := range []struct {
 		name string
-		g    gateSide
+		g    dynamics.GateSide
 	}{{"positive", r.Positive}, {"negative", r.Negative}} {
 		fmt.Fprintf(w, "%-9s %6d %10.4f %12.4f %14.4f\n", s.name, s.g.Pairs, s.g.MeanGate, s.g.Distance, s.g.DistanceGateOff)
 	}

@@ -269,7 +269,7 @@ func TestSyncGate(t *testing.T) {
 	for _, b := range mf.Net.Param("bias_hc") {
 		g1 += 1 / (1 + math.Exp(-b)) / float64(mf.Net.Hidden)
 	}
-	for _, s := range []gateSide{r.Positive, r.Negative} {
+	for _, s := range []dynamics.GateSide{r.Positive, r.Negative} {
 		if math.Abs(s.Gate[0]-g1) > 1e-12 || s.GateSD[0] > 1e-12 {
 			t.Errorf("gate at step 1: %g ± %g, want σ(b_hc) averaged = %g ± 0", s.Gate[0], s.GateSD[0], g1)
 		}

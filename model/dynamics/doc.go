@@ -124,6 +124,10 @@
 // with the CPU engine's Trace and averages the coupling gate and the
 // synchronisation error per step; [GateOff] gives the same network with its
 // gate forced to 0 (exactly the plain GRU pair), for contrast.
+// [StudyGate] does both for positive and negative pairs and asks whether
+// the gate couples similar pairs more (the AUCs of [GateStudy]; per class
+// with [ClassMeans]): the computation and the JSON of `cgru sync gate` and
+// of the page's sync.gate.
 //
 // # Use from a single goroutine
 //

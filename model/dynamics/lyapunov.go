@@ -55,6 +55,25 @@ type Estimate struct {
 	X []float64
 }
 
+// Regime names the dynamics a largest Lyapunov exponent l indicates, given
+// its spread sd (a standard deviation over initial states, or a standard
+// error; NaN counts as 0): "chaotic" when l > max(3·sd, 10⁻³), "stable"
+// when l < −max(3·sd, 10⁻³), and "marginal" in between (λ_max ≈ 0: a
+// quasi-periodic orbit or the edge of chaos). `cgru sync lyapunov` and the
+// page's sync.lyapunov name a gain's regime with it.
+func Regime(l, sd float64) string {
+	if math.IsNaN(sd) {
+		sd = 0
+	}
+	switch {
+	case l > max(3*sd, 1e-3):
+		return "chaotic"
+	case l < -max(3*sd, 1e-3):
+		return "stable"
+	}
+	return "marginal"
+}
+
 // ctxEvery is how often (in steps) the long loops look at their context.
 const ctxEvery = 1024
 

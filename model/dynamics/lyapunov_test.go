@@ -196,3 +196,23 @@ func TestCancel(t *testing.T) {
 		t.Errorf("Run with a cancelled context: %v", err)
 	}
 }
+
+func TestRegime(t *testing.T) {
+	for _, c := range []struct {
+		l, sd float64
+		want  string
+	}{
+		{0.0864, 0.0023, "chaotic"},     // gain 7.5 over 5 initial states (doc.go)
+		{0.005, 0.002, "marginal"},      // within 3·sd of 0
+		{0.0011, math.NaN(), "chaotic"}, // one estimate: only the 1e-3 floor
+		{0.0009, 0, "marginal"},
+		{-0.155, 0.01, "stable"},
+		{-0.02, 0.0066, "stable"},   // 3·0.0066 < 0.02
+		{-0.02, 0.0067, "marginal"}, // 3·0.0067 > 0.02
+		{math.Inf(-1), 0, "stable"},
+	} {
+		if got := Regime(c.l, c.sd); got != c.want {
+			t.Errorf("Regime(%g, %g) = %q, want %q", c.l, c.sd, got, c.want)
+		}
+	}
+}

@@ -424,29 +424,13 @@ func opSyncLyapunov(ctx context.Context, a *App, req Request) (Reply, error) {
 	}
 	res := SyncLyapunov{Network: n.desc, Hidden: n.net.Hidden, Gain: arg.Gain, Steps: arg.Steps, Transient: arg.Transient,
 		Inits: arg.Inits, LambdaMax: jsonNum(m), SD: jsonNum(sd), StdErr: jsonNum(ses / float64(len(runs))),
-		Threshold: dynamics.DiffusiveThreshold(m), Regime: syncRegime(m, sd),
+		Threshold: dynamics.DiffusiveThreshold(m), Regime: dynamics.Regime(m, sd),
 		Command: fmt.Sprintf("cgru sync lyapunov %s --gains %s --inits %d --steps %d --transient %d", n.flags, gnum(arg.Gain), arg.Inits, arg.Steps, arg.Transient),
 		MS:      float64(time.Since(start).Microseconds()) / 1000}
 	for _, v := range runs {
 		res.Runs = append(res.Runs, jsonNum(v))
 	}
 	return Reply{Value: res}, nil
-}
-
-// syncRegime names the dynamics a λ_max (and its spread over initial
-// states, NaN for one) indicates, with the thresholds of `cgru sync
-// lyapunov`.
-func syncRegime(l, sd float64) string {
-	if math.IsNaN(sd) {
-		sd = 0
-	}
-	switch {
-	case l > max(3*sd, 1e-3):
-		return "chaotic"
-	case l < -max(3*sd, 1e-3):
-		return "stable"
-	}
-	return "marginal"
 }
 
 // ----------------------------------------------------------------- pair
@@ -761,28 +745,6 @@ type syncGateArgs struct {
 	Lane          string      `json:"lane"`
 }
 
-// SyncGateSide is one side (positive or negative pairs) of sync.gate, as
-// `cgru sync gate` reports it.
-type SyncGateSide struct {
-	Pairs int `json:"pairs"`
-	// Per step t = 1…T, means over the pairs and their standard
-	// deviations: the coupling gate (averaged over units), the sync error
-	// with the learned gate, and with the gate forced to 0.
-	Gate           []float64 `json:"gate"`
-	GateSD         []float64 `json:"gate_sd"`
-	Error          []float64 `json:"error"`
-	ErrorSD        []float64 `json:"error_sd"`
-	ErrorGateOff   []float64 `json:"error_gate_off"`
-	ErrorGateOffSD []float64 `json:"error_gate_off_sd"`
-	// The gate averaged over steps and pairs, and the mean final distance
-	// with the gate and with it off.
-	MeanGate        float64 `json:"mean_gate"`
-	Distance        float64 `json:"distance"`
-	DistanceGateOff float64 `json:"distance_gate_off"`
-
-	pairGate, pairDist, pairDistOff []float64
-}
-
 // SyncGate is the answer to sync.gate.
 type SyncGate struct {
 	Model         string `json:"model"`
@@ -793,18 +755,11 @@ type SyncGate struct {
 	T             int    `json:"T"`
 	H             int    `json:"H"`
 	Normalized    bool   `json:"normalized"`
-	// GateAUC: P(a positive pair's mean gate > a negative pair's), and its
-	// standard error when the sides do not differ; DistanceAUC (gate on)
-	// and DistanceAUCGateOff: P(a negative pair's distance > a positive
-	// pair's).
-	GateAUC            float64      `json:"gate_auc"`
-	GateAUCNullSE      float64      `json:"gate_auc_null_se"`
-	DistanceAUC        float64      `json:"distance_auc"`
-	DistanceAUCGateOff float64      `json:"distance_auc_gate_off"`
-	Positive           SyncGateSide `json:"positive"`
-	Negative           SyncGateSide `json:"negative"`
-	Command            string       `json:"command"`
-	MS                 float64      `json:"ms"`
+	// The study, as cgru sync gate reports it (without the per-pair
+	// values, which the panel does not show).
+	dynamics.GateStudy
+	Command string  `json:"command"`
+	MS      float64 `json:"ms"`
 }
 
 func opSyncGate(ctx context.Context, a *App, req Request) (Reply, error) {
@@ -875,35 +830,16 @@ func opSyncGate(ctx context.Context, a *App, req Request) (Reply, error) {
 	res := SyncGate{Model: n.desc, Data: d.title, Split: arg.Split, PairsPerClass: arg.PairsPerClass, Seed: arg.Seed, T: ds.T, H: n.net.Hidden,
 		Normalized: n.norm != nil,
 		Command:    fmt.Sprintf("cgru sync gate --model %s --data %s --split %s --pairs-per-class %d --seed %d", n.model, d.source, arg.Split, arg.PairsPerClass, arg.Seed)}
-	off := dynamics.GateOff(n.net)
-	done := 0
-	for _, side := range []struct {
-		pairs []model.Pair
-		dst   *SyncGateSide
-	}{{mp, &res.Positive}, {mn, &res.Negative}} {
-		on, err := dynamics.PairProfile(tctx, n.net, x, side.pairs)
-		if err != nil {
-			return Reply{}, syncErr(tctx, "sync.gate", err)
-		}
-		done += len(side.pairs)
-		a.host.Emit("task.progress", map[string]any{"task": "sync.gate", "done": done, "total": 2 * (len(mp) + len(mn))})
-		p0, err := dynamics.PairProfile(tctx, off, x, side.pairs)
-		if err != nil {
-			return Reply{}, syncErr(tctx, "sync.gate", err)
-		}
-		done += len(side.pairs)
-		a.host.Emit("task.progress", map[string]any{"task": "sync.gate", "done": done, "total": 2 * (len(mp) + len(mn))})
-		*side.dst = SyncGateSide{Pairs: len(side.pairs), Gate: on.Gate, GateSD: on.GateSD, Error: on.Err, ErrorSD: on.ErrSD,
-			ErrorGateOff: p0.Err, ErrorGateOffSD: p0.ErrSD, pairGate: on.PairGate, pairDist: on.PairDist, pairDistOff: p0.PairDist}
-		side.dst.MeanGate, _ = meanSD(on.PairGate)
-		side.dst.Distance, _ = meanSD(on.PairDist)
-		side.dst.DistanceGateOff, _ = meanSD(p0.PairDist)
+	study, err := dynamics.StudyGate(tctx, n.net, x, mp, mn, func(done, total int) {
+		a.host.Emit("task.progress", map[string]any{"task": "sync.gate", "done": done, "total": total})
+	})
+	if err != nil {
+		return Reply{}, syncErr(tctx, "sync.gate", err)
 	}
-	res.GateAUC = dynamics.AUC(res.Positive.pairGate, res.Negative.pairGate)
-	np, nn := float64(len(pos)), float64(len(neg))
-	res.GateAUCNullSE = math.Sqrt((np + nn + 1) / (12 * np * nn))
-	res.DistanceAUC = dynamics.AUC(res.Negative.pairDist, res.Positive.pairDist)
-	res.DistanceAUCGateOff = dynamics.AUC(res.Negative.pairDistOff, res.Positive.pairDistOff)
+	for _, side := range []*dynamics.GateSide{&study.Positive, &study.Negative} {
+		side.PairGate, side.PairDist, side.PairDistGateOff = nil, nil, nil
+	}
+	res.GateStudy = *study
 	res.MS = float64(time.Since(start).Microseconds()) / 1000
 	return Reply{Value: res}, nil
 }

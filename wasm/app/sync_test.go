@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -288,29 +289,34 @@ func TestSyncGate(t *testing.T) {
 		}
 		return out
 	}
-	ctx := context.Background()
+	// cgru sync gate's computation on the whole normalised split, with the
+	// pairs' own window indices: the page's answer is the same study
+	// (without the per-pair values).
+	want, err := dynamics.StudyGate(context.Background(), mf.Net, x, conv(pos), conv(neg), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, side := range []struct {
-		name  string
-		pairs []data.Pair
-		got   SyncGateSide
-	}{{"positive", pos, r.Positive}, {"negative", neg, r.Negative}} {
-		on, err := dynamics.PairProfile(ctx, mf.Net, x, conv(side.pairs))
-		if err != nil {
-			t.Fatal(err)
+		name      string
+		got, want dynamics.GateSide
+	}{{"positive", r.Positive, want.Positive}, {"negative", r.Negative, want.Negative}} {
+		g, w := side.got, side.want
+		if g.Pairs != 18 || len(g.Gate) != 128 || g.PairGate != nil || g.PairDist != nil || g.PairDistGateOff != nil {
+			t.Errorf("%s: %d pairs, %d steps, per-pair values %d %d %d (want none in the answer)", side.name, g.Pairs, len(g.Gate),
+				len(g.PairGate), len(g.PairDist), len(g.PairDistGateOff))
 		}
-		off, _ := dynamics.PairProfile(ctx, dynamics.GateOff(mf.Net), x, conv(side.pairs))
-		g := side.got
-		if g.Pairs != 18 || !slices.Equal(g.Gate, on.Gate) || !slices.Equal(g.Error, on.Err) || !slices.Equal(g.ErrorGateOff, off.Err) ||
-			!slices.Equal(g.GateSD, on.GateSD) || len(g.Gate) != 128 {
-			t.Errorf("%s: the profile differs from dynamics.PairProfile (%d pairs)", side.name, g.Pairs)
-		}
-		if mg, _ := meanSD(on.PairGate); g.MeanGate != mg {
-			t.Errorf("%s: mean gate %v, want %v", side.name, g.MeanGate, mg)
+		w.PairGate, w.PairDist, w.PairDistGateOff = nil, nil, nil
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("%s: the page's side differs from dynamics.StudyGate's:\n%+v\n%+v", side.name, g, w)
 		}
 		// The gate forced to 0 is the plain GRU pair: the error differs.
 		if slices.Equal(g.Error, g.ErrorGateOff) {
 			t.Errorf("%s: the error with the gate off equals the error with it", side.name)
 		}
+	}
+	if r.GateAUC != want.GateAUC || r.DistanceAUC != want.DistanceAUC || r.DistanceAUCGateOff != want.DistanceAUCGateOff {
+		t.Errorf("AUCs: gate %v, distance %v, gate off %v; dynamics.StudyGate: %v, %v, %v", r.GateAUC, r.DistanceAUC, r.DistanceAUCGateOff,
+			want.GateAUC, want.DistanceAUC, want.DistanceAUCGateOff)
 	}
 	if !(r.GateAUC >= 0 && r.GateAUC <= 1) || math.Abs(r.GateAUCNullSE-math.Sqrt(37.0/(12*18*18))) > 1e-15 || !r.Normalized || r.T != 128 || r.H != 8 {
 		t.Errorf("gate AUC %v ± %v, normalised %v, T %d, H %d", r.GateAUC, r.GateAUCNullSE, r.Normalized, r.T, r.H)
