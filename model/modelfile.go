@@ -40,7 +40,9 @@ type File struct {
 	Normalization *Normalization
 	// Dataset names the data the network was trained on.
 	Dataset string
-	// Training is a free-form record of how the network was trained.
+	// Training is a record of how the network was trained: a
+	// [TrainRecord] in the files cgru train and the web page write, kept
+	// as raw JSON so that a record of another writer survives a round trip.
 	Training json.RawMessage
 	// Extra holds the fields this version does not know.
 	Extra map[string]json.RawMessage

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/cgru/cgru/model"
 )
 
 // maxRelDiff is max |got − want| / max |want| (scale when want is all zero).
@@ -146,7 +148,7 @@ func TestTrainWebGPU(t *testing.T) {
 		t.Fatal(err)
 	}
 	var f struct {
-		Training trainRun `json:"training"`
+		Training model.TrainRecord `json:"training"`
 	}
 	if err := json.Unmarshal(b, &f); err != nil {
 		t.Fatal(err)

@@ -136,10 +136,7 @@ references. Progress goes to stderr.`)
 // modelValSubjects returns the validation subjects that cgru train
 // recorded in a model file (training.val_subjects).
 func modelValSubjects(mf *model.File, path string) ([]int, error) {
-	var rec struct {
-		Fold        int   `json:"fold"`
-		ValSubjects []int `json:"val_subjects"`
-	}
+	var rec model.TrainRecord
 	if len(mf.Training) > 0 {
 		json.Unmarshal(mf.Training, &rec) // a foreign record without these fields is caught below
 	}

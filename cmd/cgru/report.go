@@ -21,7 +21,7 @@ type reportModel struct {
 	Path  string
 	Label string
 	Kind  model.Kind
-	Run   trainRun
+	Run   model.TrainRecord
 }
 
 // reportEval is one figure set given to `cgru report`: the JSON output of
@@ -440,15 +440,15 @@ func writeReportMD(w io.Writer, ms []*reportModel, es []*reportEval, fits []fig2
 				lossText(r), ci, len(r.History), r.BestEpoch, r.BestValAcc, last.LR)
 		}
 		p("\nAll runs: hidden %s, %s windows per class per batch, Adam lr %s, weight decay %s, coupling penalty %s (CGRU), clip %s, plateau patience %s, early stop %s, seed %s.\n\n",
-			joinRuns(ms, func(r trainRun) string { return fmt.Sprint(r.Hidden) }),
-			joinRuns(ms, func(r trainRun) string { return fmt.Sprint(r.PerClass) }),
-			joinRuns(ms, func(r trainRun) string { return fmt.Sprint(r.Config.LR) }),
-			joinRuns(ms, func(r trainRun) string { return fmt.Sprint(r.Config.WeightDecay) }),
-			joinRuns(ms, func(r trainRun) string { return fmt.Sprint(r.Config.CouplingPenalty) }),
-			joinRuns(ms, func(r trainRun) string { return fmt.Sprint(r.Config.ClipNorm) }),
-			joinRuns(ms, func(r trainRun) string { return fmt.Sprint(r.Config.PlateauPatience) }),
-			joinRuns(ms, func(r trainRun) string { return fmt.Sprint(r.Config.EarlyStop) }),
-			joinRuns(ms, func(r trainRun) string { return fmt.Sprint(r.Seed) }))
+			joinRuns(ms, func(r model.TrainRecord) string { return fmt.Sprint(r.Hidden) }),
+			joinRuns(ms, func(r model.TrainRecord) string { return fmt.Sprint(r.PerClass) }),
+			joinRuns(ms, func(r model.TrainRecord) string { return fmt.Sprint(r.Config.LR) }),
+			joinRuns(ms, func(r model.TrainRecord) string { return fmt.Sprint(r.Config.WeightDecay) }),
+			joinRuns(ms, func(r model.TrainRecord) string { return fmt.Sprint(r.Config.CouplingPenalty) }),
+			joinRuns(ms, func(r model.TrainRecord) string { return fmt.Sprint(r.Config.ClipNorm) }),
+			joinRuns(ms, func(r model.TrainRecord) string { return fmt.Sprint(r.Config.PlateauPatience) }),
+			joinRuns(ms, func(r model.TrainRecord) string { return fmt.Sprint(r.Config.EarlyStop) }),
+			joinRuns(ms, func(r model.TrainRecord) string { return fmt.Sprint(r.Seed) }))
 	}
 	if len(fits) > 0 {
 		p("## Figure 2b: loss against coupling norm\n\n")
@@ -537,7 +537,7 @@ func refsCell(e *reportEval) string {
 	return fmt.Sprintf("%d/class (%d)", e.RefsPerClass, e.NRefs)
 }
 
-func lossText(r trainRun) string {
+func lossText(r model.TrainRecord) string {
 	if r.Loss == "contrastive" {
 		return fmt.Sprintf("contrastive (m=%g)", r.Margin)
 	}
@@ -545,7 +545,7 @@ func lossText(r trainRun) string {
 }
 
 // joinRuns is the value of f for all runs if they agree, else the list.
-func joinRuns(ms []*reportModel, f func(trainRun) string) string {
+func joinRuns(ms []*reportModel, f func(model.TrainRecord) string) string {
 	var vals []string
 	for _, m := range ms {
 		v := f(m.Run)

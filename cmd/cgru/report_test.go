@@ -87,7 +87,7 @@ func TestReport(t *testing.T) {
 	}
 	// Figure 2b: r over epochs 1..max(best, 3) = 1..3 here.
 	f, _ := model.ReadFile(p("cgru.json"))
-	var rec trainRun
+	var rec model.TrainRecord
 	json.Unmarshal(f.Training, &rec)
 	var x, y []float64
 	for _, e := range rec.History[:3] {
@@ -158,7 +158,7 @@ func TestEvalValSplit(t *testing.T) {
 		t.Fatalf("train: exit %d: %s", code, errs)
 	}
 	f, _ := model.ReadFile(out)
-	var rec trainRun
+	var rec model.TrainRecord
 	json.Unmarshal(f.Training, &rec)
 	code, js, errs := cli("eval", "--model", out, "--split", "val", "--refs-per-class", "5", "--json", "--quiet")
 	if code != 0 {

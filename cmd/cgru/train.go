@@ -22,36 +22,6 @@ import (
 // process exits with status 130.
 var errInterrupted = errors.New("interrupted")
 
-// trainRun is the record of a run kept in checkpoints and model files.
-type trainRun struct {
-	Data         string              `json:"data"`
-	Kind         model.Kind          `json:"kind"`
-	Hidden       int                 `json:"hidden_size"`
-	CouplingInit model.CouplingInit  `json:"coupling_init,omitempty"`
-	Loss         string              `json:"loss"`
-	Margin       float64             `json:"margin,omitempty"`
-	Alpha        float64             `json:"alpha,omitempty"`
-	Tau          float64             `json:"tau,omitempty"`
-	Beta         float64             `json:"beta,omitempty"`
-	T            float64             `json:"t,omitempty"`
-	PerClass     int                 `json:"batch_per_class"`
-	Seed         uint64              `json:"seed"`
-	Folds        int                 `json:"folds"`
-	Fold         int                 `json:"fold"` // 1-based; 0: no validation, all training subjects
-	ValSubjects  []int               `json:"val_subjects,omitempty"`
-	ValRefs      int                 `json:"val_refs_per_class"`
-	ValQueries   int                 `json:"val_queries"`
-	Normalize    bool                `json:"normalize"`
-	Config       model.TrainConfig   `json:"config"`
-	Threads      int                 `json:"threads"`
-	Backend      string              `json:"backend,omitempty"` // what ran: cpu, webgpu (or webgpu, then cpu after a GPU failure)
-	Adapter      string              `json:"adapter,omitempty"` // the GPU adapter
-	TrainWindows int                 `json:"train_windows"`
-	BestEpoch    int                 `json:"best_epoch,omitempty"`
-	BestValAcc   float64             `json:"best_val_acc,omitempty"`
-	History      []model.EpochRecord `json:"history,omitempty"`
-}
-
 func runTrain(args []string, stdout io.Writer) error {
 	fs := newFlags("train", "[--data PATH|embedded] [--kind cgru|sgru] [--fold K | --folds all] [--epochs N] [--out M.json] [flags]",
 		`Trains an SGRU or a CGRU with the protocol of DESIGN.md §4: class-balanced
@@ -124,16 +94,12 @@ epoch's network is kept).`)
 	if *out == "" {
 		*out = string(kind) + ".json"
 	}
-	run := trainRun{Data: *dataPath, Kind: kind, Hidden: *hidden, Loss: *lf.name, PerClass: *perClass, Seed: *seed,
+	// The run's settings, kept in its checkpoints and model files.
+	run := model.TrainRecord{Data: *dataPath, Kind: kind, Hidden: *hidden, PerClass: *perClass, Seed: *seed,
 		Folds: *nfolds, Fold: *fold, ValRefs: *valRefs, ValQueries: *valMax, Normalize: *normalize, Config: cfg, Threads: *threads}
+	run.SetLoss(loss)
 	if kind == model.CGRU {
 		run.CouplingInit = ci
-	}
-	switch l := loss.(type) {
-	case model.Contrastive:
-		run.Margin = l.Margin
-	case model.Structural:
-		run.Alpha, run.Tau, run.Beta, run.T = l.Alpha, l.Tau, l.Beta, l.T
 	}
 	var st *model.TrainState[float32]
 	if *resume != "" {
@@ -150,7 +116,7 @@ epoch's network is kept).`)
 			return fmt.Errorf("%s: run settings: %v", *resume, err)
 		}
 		run.Config.Epochs = epochs
-		loss = run.loss()
+		loss = run.LossFunc()
 		*folds = ""
 	}
 	split, err := data.Load(run.Data)
@@ -177,7 +143,7 @@ epoch's network is kept).`)
 			if err != nil {
 				return err
 			}
-			var rec trainRun
+			var rec model.TrainRecord
 			json.Unmarshal(m.Training, &rec)
 			accs = append(accs, rec.BestValAcc)
 		}
@@ -187,14 +153,6 @@ epoch's network is kept).`)
 		return nil
 	}
 	return trainOne(ctx, stdout, split, run, loss, st, *out, *ckpt, *quiet, eng)
-}
-
-// loss rebuilds the loss of a recorded run.
-func (r *trainRun) loss() model.Loss {
-	if r.Loss == "contrastive" {
-		return model.Contrastive{Margin: r.Margin}
-	}
-	return model.Structural{Alpha: r.Alpha, Tau: r.Tau, Beta: r.Beta, T: r.T}
 }
 
 func foldName(out string, k int) string {
@@ -228,7 +186,7 @@ func seqsOf(d *data.Dataset) model.Seqs[float32] {
 
 // trainOne trains one fold (or none) of run, starting from st (nil: a new
 // network), writing the best model to out and checkpoints to ckpt, on eng.
-func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run trainRun, loss model.Loss,
+func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run model.TrainRecord, loss model.Loss,
 	st *model.TrainState[float32], out, ckpt string, quiet bool, eng *engine) error {
 	if ckpt == "" {
 		ckpt = out + ".ckpt"

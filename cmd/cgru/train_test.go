@@ -31,7 +31,7 @@ func TestTrainAndResume(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var rec trainRun
+		var rec model.TrainRecord
 		if err := json.Unmarshal(f.Training, &rec); err != nil || len(rec.History) != 2 || rec.Fold != 1 || len(rec.ValSubjects) != 3 {
 			t.Fatalf("%s: training record %+v (%v)", kind, rec, err)
 		}
@@ -48,7 +48,7 @@ func TestTrainAndResume(t *testing.T) {
 		t.Errorf("resume output:\n%s", stdout)
 	}
 	f, _ := model.ReadFile(out)
-	var rec trainRun
+	var rec model.TrainRecord
 	json.Unmarshal(f.Training, &rec)
 	if len(rec.History) != 3 || rec.PerClass != 2 {
 		t.Errorf("after resuming: %d epochs recorded, per-class %d; want 3 and the checkpoint's 2", len(rec.History), rec.PerClass)

@@ -326,8 +326,9 @@ func TestTrainCompareSaveLoad(t *testing.T) {
 		if (tr.Kind == model.CGRU) != (tr.MeanGate != nil) {
 			t.Errorf("%s: mean gate %v", tr.Kind, tr.MeanGate != nil)
 		}
-		var rec record
-		if err := json.Unmarshal(mf.Training, &rec); err != nil || len(rec.ValSubjects) == 0 || len(rec.History) != 2 || rec.Kind != tr.Kind {
+		var rec model.TrainRecord
+		if err := json.Unmarshal(mf.Training, &rec); err != nil || len(rec.ValSubjects) == 0 || len(rec.History) != 2 || rec.Kind != tr.Kind ||
+			rec.Backend != "cpu" || !strings.HasPrefix(rec.App, "cgru web page ") || rec.LossFunc() != DefaultConfig().loss() {
 			t.Errorf("%s: training record %+v (%v)", tr.Kind, rec, err)
 		}
 		// Load it back: the same distance.

@@ -645,53 +645,22 @@ func opRunRestore(ctx context.Context, a *App, req Request) (Reply, error) {
 	return Reply{Value: a.info(r)}, nil
 }
 
-// record is the "training" field of the model files the page writes: the
-// fields of cgru train's record (so that cgru eval --split val finds the
-// validation subjects) and the page's own.
-type record struct {
-	Data          string              `json:"data"`
-	Kind          model.Kind          `json:"kind"`
-	Hidden        int                 `json:"hidden_size"`
-	CouplingInit  string              `json:"coupling_init,omitempty"`
-	Loss          string              `json:"loss"`
-	Margin        float64             `json:"margin,omitempty"`
-	Alpha         float64             `json:"alpha,omitempty"`
-	Tau           float64             `json:"tau,omitempty"`
-	Beta          float64             `json:"beta,omitempty"`
-	T             float64             `json:"t,omitempty"`
-	PerClass      int                 `json:"batch_per_class"`
-	Seed          uint64              `json:"seed"`
-	Folds         int                 `json:"folds"`
-	Fold          int                 `json:"fold"`
-	ValSubjects   []int               `json:"val_subjects,omitempty"`
-	ValRefs       int                 `json:"val_refs_per_class"`
-	ValQueries    int                 `json:"val_queries"`
-	Normalize     bool                `json:"normalize"`
-	Config        model.TrainConfig   `json:"config"`
-	Threads       int                 `json:"threads"`
-	TrainWindows  int                 `json:"train_windows"`
-	BestEpoch     int                 `json:"best_epoch,omitempty"`
-	BestValAcc    float64             `json:"best_val_acc,omitempty"`
-	History       []model.EpochRecord `json:"history,omitempty"`
-	TrainPerClass int                 `json:"train_per_class,omitempty"`
-	Engine        *EngineInfo         `json:"engine,omitempty"`
-	App           string              `json:"app"`
-}
-
-func (r *run) record(d *dataset) record {
+// record is the "training" field of the model files the page writes:
+// model.TrainRecord, the record cgru train writes (so that cgru eval
+// --split val finds the validation subjects, and cgru report the
+// settings), with the page's own fields filled.
+func (r *run) record(d *dataset) model.TrainRecord {
 	c := r.cfg
-	rec := record{Data: d.source, Kind: r.kind, Hidden: c.Hidden, Loss: c.Loss, PerClass: c.PerClass, Seed: c.Seed,
+	rec := model.TrainRecord{Data: d.source, Kind: r.kind, Hidden: c.Hidden, PerClass: c.PerClass, Seed: c.Seed,
 		Folds: c.Folds, Fold: c.Fold, ValSubjects: r.valSubjects, ValRefs: c.ValRefs, ValQueries: c.ValQueries,
 		Normalize: c.Normalize, Config: c.train(), Threads: 1, TrainWindows: r.trainWindows, BestEpoch: r.bestEpoch,
-		BestValAcc: r.bestVal, History: r.history, TrainPerClass: c.TrainPerClass, Engine: r.engine,
-		App: "cgru web page " + Version()}
+		BestValAcc: r.bestVal, History: r.history, TrainPerClass: c.TrainPerClass, App: "cgru web page " + Version()}
+	rec.SetLoss(c.loss())
 	if r.kind == model.CGRU {
-		rec.CouplingInit = c.CouplingInit
+		rec.CouplingInit = model.CouplingInit(c.CouplingInit)
 	}
-	if c.Loss == "contrastive" {
-		rec.Margin = c.Margin
-	} else {
-		rec.Alpha, rec.Tau, rec.Beta, rec.T = c.Alpha, c.Tau, c.Beta, c.T
+	if e := r.engine; e != nil {
+		rec.Backend, rec.Adapter = e.Backend, e.Adapter
 	}
 	return rec
 }
@@ -751,7 +720,7 @@ func opModelLoad(ctx context.Context, a *App, req Request) (Reply, error) {
 	}
 	cfg := a.runs[k].cfg
 	cfg.Hidden = mf.Net.Hidden
-	var rec record
+	var rec model.TrainRecord
 	if len(mf.Training) > 0 && json.Unmarshal(mf.Training, &rec) == nil {
 		cfg.applyRecord(rec)
 	}
@@ -783,7 +752,7 @@ func opModelLoad(ctx context.Context, a *App, req Request) (Reply, error) {
 }
 
 // applyRecord takes the settings a model file's training record gives.
-func (c *Config) applyRecord(r record) {
+func (c *Config) applyRecord(r model.TrainRecord) {
 	if r.Loss != "" {
 		c.Loss = r.Loss
 		if r.Loss == "contrastive" {
