@@ -32,6 +32,17 @@ type TrainVal struct {
 	ValSubjects []int
 }
 
+// Normalize applies n in place to every dataset of tv: the training
+// windows and, with validation, the queries and the references (a run
+// trains and validates on normalised windows). It panics as n.Apply does.
+func (tv *TrainVal) Normalize(n *Normalizer) {
+	for _, d := range []*Dataset{tv.Train, tv.Queries, tv.Refs} {
+		if d != nil {
+			n.Apply(d)
+		}
+	}
+}
+
 // SplitTrainVal picks the windows of a training run from train (the
 // training split), as cgru train does:
 //

@@ -135,3 +135,31 @@ func TestSamplePairs(t *testing.T) {
 		t.Errorf("first negative pairs %v, want %v", got, want)
 	}
 }
+
+// TestTrainValNormalize: the training windows, the queries and the
+// references are each what Normalizer.Apply makes of them; without
+// validation only the training windows are touched.
+func TestTrainValNormalize(t *testing.T) {
+	train := Embedded().Train
+	tv, err := SplitTrainVal(train, 7, 1, 2, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := FitNormalizer(tv.Train)
+	want := []*Dataset{tv.Train.Clone(), tv.Queries.Clone(), tv.Refs.Clone()}
+	for _, d := range want {
+		n.Apply(d)
+	}
+	tv.Normalize(n)
+	for k, d := range []*Dataset{tv.Train, tv.Queries, tv.Refs} {
+		if !slices.Equal(d.X, want[k].X) {
+			t.Errorf("dataset %d (train, queries, refs) is not normalised as Normalizer.Apply does", k)
+		}
+	}
+	all, _ := SplitTrainVal(train, 7, 0, 0, 0, 1)
+	before := all.Train.X[0]
+	all.Normalize(n)
+	if all.Train.X[0] == before || all.Queries != nil || all.Refs != nil {
+		t.Errorf("fold 0: first value %v (was %v), queries %v, refs %v", all.Train.X[0], before, all.Queries, all.Refs)
+	}
+}

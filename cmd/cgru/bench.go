@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/internal/harness"
 	"github.com/cgru/cgru/model"
 )
 
@@ -77,48 +77,35 @@ Mesa's lavapipe (a CPU rasteriser) the figures say nothing about real GPUs.`)
 	if err := checkBackend(fs, *backend); err != nil {
 		return err
 	}
-	train := data.Embedded().Train
-	idx := data.BalancedSubset(train, *batch/6, 1)
-	if len(idx) != *batch {
-		return fmt.Errorf("the embedded subset has only %d windows for a batch of %d", len(idx), *batch)
+	b, err := harness.NewBench(kind, *batch, *hidden, loss)
+	if err != nil {
+		return err
 	}
-	sub := train.Subset(idx)
-	x := model.Seqs[float32]{N: sub.Len(), T: sub.T, I: len(sub.Channels), X: sub.X}
-	net := model.NewNet[float32](kind, x.I, *hidden)
-	net.Init(1, model.CouplingPaper)
 	eng, err := openEngine(*backend, *threads)
 	if err != nil {
 		return err
 	}
 	defer eng.close()
-	e := eng.Engine
-	opt := model.NewAdam[float32]()
-	grad := make([]float32, len(net.Params))
-	pairs := model.AllPairs(x.N)
-	step := func() error {
-		_, err := model.TrainStep[float32](e, net, opt, model.DefaultRegularization, x, sub.Labels, loss, grad)
-		return err
-	}
 	for i := 0; i < *warmup; i++ {
-		if err := step(); err != nil {
+		if err := b.Step(eng.Engine); err != nil {
 			return err
 		}
-		if _, err := eng.distances(net, x, pairs); err != nil {
+		if _, err := eng.distances(b.Net, b.X, b.Pairs); err != nil {
 			return err
 		}
 	}
-	res := benchResult{Kind: kind, Backend: eng.Backend, Adapter: eng.Adapter, Reason: eng.Reason, Threads: *threads, SIMD: model.SIMD(), Batch: x.N,
-		Pairs: len(pairs), T: x.T, I: x.I, H: *hidden, Loss: loss.String(), Rounds: *rounds, GoVersion: runtime.Version()}
+	res := benchResult{Kind: kind, Backend: eng.Backend, Adapter: eng.Adapter, Reason: eng.Reason, Threads: *threads, SIMD: model.SIMD(), Batch: b.X.N,
+		Pairs: len(b.Pairs), T: b.X.T, I: b.X.I, H: *hidden, Loss: loss.String(), Rounds: *rounds, GoVersion: runtime.Version()}
 	if res.Threads == 0 {
 		res.Threads = runtime.GOMAXPROCS(0)
 	}
 	for i := 0; i < *rounds; i++ {
 		t0 := time.Now()
-		if err := step(); err != nil {
+		if err := b.Step(eng.Engine); err != nil {
 			return err
 		}
 		t1 := time.Now()
-		if _, err := eng.distances(net, x, pairs); err != nil {
+		if _, err := eng.distances(b.Net, b.X, b.Pairs); err != nil {
 			return err
 		}
 		t2 := time.Now()
@@ -128,8 +115,8 @@ Mesa's lavapipe (a CPU rasteriser) the figures say nothing about real GPUs.`)
 	if b, reason := eng.status(); b != res.Backend {
 		res.Backend, res.Reason = b, reason // auto fell back during the run
 	}
-	res.TrainStepMS, res.TrainMinMS = median(res.TrainAll), slices.Min(res.TrainAll)
-	res.ForwardMS, res.ForwardMin = median(res.ForwardAll), slices.Min(res.ForwardAll)
+	res.TrainStepMS, res.TrainMinMS = harness.Median(res.TrainAll), slices.Min(res.TrainAll)
+	res.ForwardMS, res.ForwardMin = harness.Median(res.ForwardAll), slices.Min(res.ForwardAll)
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	res.HeapMiB = float64(m.HeapSys) / (1 << 20)
@@ -151,16 +138,6 @@ Mesa's lavapipe (a CPU rasteriser) the figures say nothing about real GPUs.`)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func median(s []float64) float64 {
-	c := slices.Clone(s)
-	slices.Sort(c)
-	n := len(c)
-	if n%2 == 1 {
-		return c[n/2]
-	}
-	return (c[n/2-1] + c[n/2]) / 2
-}
 
 // peakRSS returns the process's peak resident memory in MiB (Linux), or 0.
 func peakRSS() float64 {

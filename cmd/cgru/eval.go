@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/internal/harness"
 	"github.com/cgru/cgru/model"
 )
 
@@ -107,7 +108,7 @@ references. Progress goes to stderr.`)
 	}
 	start := time.Now()
 	last := 0
-	dm, err := eng.distanceMatrix(net, seqsOf(queries), seqsOf(refs), func(done, _ int) {
+	dm, err := eng.distanceMatrix(net, harness.Seqs(queries), harness.Seqs(refs), func(done, _ int) {
 		bar.Add(done - last)
 		last = done
 	})

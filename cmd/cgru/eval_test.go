@@ -292,28 +292,6 @@ func TestParseSigmas(t *testing.T) {
 	}
 }
 
-func TestSamplePairs(t *testing.T) {
-	labels := []int{0, 0, 0, 1, 1, 2, 3, 3} // class 2: one window (no positive pair); class 4: none
-	pos, neg := samplePairs(labels, 5, 7, 1)
-	if len(pos) != 3*7 || len(neg) != 4*7 {
-		t.Fatalf("%d positive and %d negative pairs, want 21 and 28", len(pos), len(neg))
-	}
-	for _, p := range pos {
-		if p.A == p.B || labels[p.A] != labels[p.B] {
-			t.Errorf("positive pair %v: labels %d %d", p, labels[p.A], labels[p.B])
-		}
-	}
-	for _, p := range neg {
-		if labels[p.A] == labels[p.B] {
-			t.Errorf("negative pair %v: labels %d %d", p, labels[p.A], labels[p.B])
-		}
-	}
-	pos2, neg2 := samplePairs(labels, 5, 7, 1)
-	if !slices.Equal(pos, pos2) || !slices.Equal(neg, neg2) {
-		t.Errorf("same seed, different pairs")
-	}
-}
-
 func TestProgressPlain(t *testing.T) {
 	var b bytes.Buffer
 	now := time.Unix(0, 0)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/internal/harness"
 	"github.com/cgru/cgru/model"
 )
 
@@ -99,25 +100,12 @@ distance of the positive and of the negative pairs is reported per model.
 	}
 
 	test := split.Test
-	pos, neg := samplePairs(test.Labels, len(test.ClassNames), *perClass, *seed)
+	pos, neg := data.SamplePairs(test.Labels, len(test.ClassNames), *perClass, *seed)
 	if len(pos) == 0 || len(neg) == 0 {
 		return fmt.Errorf("%s: the test split has %d positive and %d negative pairs to draw; need both", *dataPath, len(pos), len(neg))
 	}
 	// Only the windows in some pair are needed: gather them into one batch.
-	pairs := append(append([]model.Pair(nil), pos...), neg...)
-	var used []int
-	slot := map[int32]int32{}
-	for k := range pairs {
-		for _, i := range []*int32{&pairs[k].A, &pairs[k].B} {
-			s, ok := slot[*i]
-			if !ok {
-				s = int32(len(used))
-				slot[*i] = s
-				used = append(used, int(*i))
-			}
-			*i = s
-		}
-	}
+	used, pairs := harness.GatherPairs(append(append([]data.Pair(nil), pos...), neg...))
 	raw := test.Subset(used)
 
 	res := noiseResult{Data: *dataPath, Dataset: test.Name, Sigmas: sigmas, Seed: *seed, PairsPerClass: *perClass,
@@ -155,8 +143,8 @@ distance of the positive and of the negative pairs is reported per model.
 			if err != nil {
 				return err
 			}
-			mp, sp := meanSD(d[:len(pos)])
-			mn, sn := meanSD(d[len(pos):])
+			mp, sp := harness.MeanSD(d[:len(pos)])
+			mn, sn := harness.MeanSD(d[len(pos):])
 			m := &res.Models[k]
 			m.MeanPos, m.SDPos = append(m.MeanPos, mp), append(m.SDPos, sp)
 			m.MeanNeg, m.SDNeg = append(m.MeanNeg, mn), append(m.SDNeg, sn)
@@ -232,20 +220,6 @@ func parseSigmas(s string) ([]float64, error) {
 func roundSig(v float64, digits int) float64 {
 	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', digits, 64), 64)
 	return r
-}
-
-// samplePairs is data.SamplePairs with model.Pair indices (the pairs of
-// the noise experiment; the web page draws the same ones).
-func samplePairs(labels []int, nClasses, perClass int, seed uint64) (pos, neg []model.Pair) {
-	p, n := data.SamplePairs(labels, nClasses, perClass, seed)
-	conv := func(ps []data.Pair) []model.Pair {
-		out := make([]model.Pair, len(ps))
-		for i, q := range ps {
-			out[i] = model.Pair{A: int32(q.A), B: int32(q.B)}
-		}
-		return out
-	}
-	return conv(p), conv(n)
 }
 
 func printNoise(w io.Writer, r noiseResult) {

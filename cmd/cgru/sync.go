@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/internal/harness"
 	"github.com/cgru/cgru/model"
 	"github.com/cgru/cgru/model/dynamics"
 )
@@ -983,11 +984,12 @@ The model file's normalisation, if any, is applied. Float64, CPU engine.`)
 	if *splitName == "train" {
 		ds = split.Train
 	}
-	pos, neg := samplePairs(ds.Labels, len(ds.ClassNames), *perClass, *seed)
+	dpos, dneg := data.SamplePairs(ds.Labels, len(ds.ClassNames), *perClass, *seed)
+	pos, neg := harness.Pairs(dpos), harness.Pairs(dneg)
 	if len(pos) == 0 || len(neg) == 0 {
 		return fmt.Errorf("%s: the %s split has %d positive and %d negative pairs to draw; need both", *dataPath, *splitName, len(pos), len(neg))
 	}
-	x := seqs64(ds)
+	x := harness.Seqs64(ds)
 	ctx, stop := interruptible()
 	defer stop()
 	study, err := dynamics.StudyGate(ctx, mf.Net, x, pos, neg, nil)
@@ -1010,15 +1012,6 @@ The model file's normalisation, if any, is applied. Float64, CPU engine.`)
 	}
 	printGate(stdout, res)
 	return nil
-}
-
-// seqs64 converts a dataset's windows to float64 sequences.
-func seqs64(d *data.Dataset) model.Seqs[float64] {
-	x := model.Seqs[float64]{N: d.Len(), T: d.T, I: len(d.Channels), X: make([]float64, len(d.X))}
-	for i, v := range d.X {
-		x.X[i] = float64(v)
-	}
-	return x
 }
 
 func printGate(w io.Writer, r gateResult) {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/internal/harness"
 	"github.com/cgru/cgru/model"
 	"github.com/cgru/cgru/model/dynamics"
 )
@@ -275,9 +276,9 @@ func TestSyncGate(t *testing.T) {
 		}
 	}
 	// The first positive pair, gate off, by hand.
-	pos, _ := samplePairs(split.Test.Labels, nc, 4, 3)
-	x := seqs64(split.Test)
-	tr := (&model.CPU[float64]{}).Trace(dynamics.GateOff(mf.Net), x.Seq(int(pos[0].A)), x.Seq(int(pos[0].B)))
+	pos, _ := data.SamplePairs(split.Test.Labels, nc, 4, 3)
+	x := harness.Seqs64(split.Test)
+	tr := (&model.CPU[float64]{}).Trace(dynamics.GateOff(mf.Net), x.Seq(pos[0].A), x.Seq(pos[0].B))
 	if r.Positive.PairDistGateOff[0] != tr.Distance {
 		t.Errorf("first positive pair, gate off: distance %v, want %v", r.Positive.PairDistGateOff[0], tr.Distance)
 	}

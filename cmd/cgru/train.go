@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/internal/harness"
 	"github.com/cgru/cgru/model"
 )
 
@@ -147,7 +147,7 @@ epoch's network is kept).`)
 			json.Unmarshal(m.Training, &rec)
 			accs = append(accs, rec.BestValAcc)
 		}
-		mean, sd := meanSD(accs)
+		mean, sd := harness.MeanSD(accs)
 		fmt.Fprintf(stdout, "%s: validation 1-NN accuracy over %d folds: %.4f ± %.4f (refs: %s)\n",
 			kind, len(accs), mean, sd, refsText(run.ValRefs))
 		return nil
@@ -167,23 +167,6 @@ func refsText(k int) string {
 	return fmt.Sprintf("%d per class", k)
 }
 
-func meanSD(v []float64) (float64, float64) {
-	var s, s2 float64
-	for _, x := range v {
-		s += x
-	}
-	m := s / float64(len(v))
-	for _, x := range v {
-		s2 += (x - m) * (x - m)
-	}
-	return m, math.Sqrt(s2 / float64(len(v)))
-}
-
-// seqsOf views a dataset as a batch of sequences.
-func seqsOf(d *data.Dataset) model.Seqs[float32] {
-	return model.Seqs[float32]{N: d.Len(), T: d.T, I: len(d.Channels), X: d.X}
-}
-
 // trainOne trains one fold (or none) of run, starting from st (nil: a new
 // network), writing the best model to out and checkpoints to ckpt, on eng.
 func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run model.TrainRecord, loss model.Loss,
@@ -200,26 +183,15 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run mode
 	var norm *data.Normalizer
 	if run.Normalize {
 		norm = data.FitNormalizer(trainDS)
-		for _, d := range []*data.Dataset{trainDS, tv.Queries, tv.Refs} {
-			if d != nil {
-				norm.Apply(d)
-			}
-		}
+		tv.Normalize(norm)
 	}
 	run.TrainWindows = trainDS.Len()
 	e := eng.Engine
 	run.Backend, run.Adapter = eng.Backend, eng.Adapter
-	d := model.TrainData[float32]{X: seqsOf(trainDS), Labels: trainDS.Labels, Loss: loss,
-		Batches: func(epoch int) [][]int { return data.EpochBatches(trainDS, run.PerClass, run.Seed, epoch) }}
-	if tv.Queries != nil {
-		q, refs := tv.Queries, tv.Refs
-		d.Validate = func(net *model.Net[float32]) (float64, error) {
-			dm, err := eng.distanceMatrix(net, seqsOf(q), seqsOf(refs), nil)
-			if err != nil {
-				return 0, err
-			}
-			return model.Evaluate(dm, q.Len(), refs.Len(), q.Labels, refs.Labels, len(split.Train.ClassNames)).Accuracy, nil
-		}
+	d := harness.TrainData(tv, run.PerClass, run.Seed, loss, func(net *model.Net[float32], q, refs model.Seqs[float32]) ([]float64, error) {
+		return eng.distanceMatrix(net, q, refs, nil)
+	})
+	if q, refs := tv.Queries, tv.Refs; q != nil {
 		fmt.Fprintf(stdout, "%s fold %d/%d: validation subjects %v, %d training windows, validation %d queries against %d references (%s)\n",
 			run.Kind, run.Fold, run.Folds, run.ValSubjects, trainDS.Len(), q.Len(), refs.Len(), refsText(run.ValRefs))
 	} else {

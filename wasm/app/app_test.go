@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/internal/harness"
 	"github.com/cgru/cgru/model"
 )
 
@@ -452,7 +453,7 @@ func TestEvaluate(t *testing.T) {
 	r := sp.Train.Subset(data.BalancedSubset(sp.Train, 3, 5))
 	for _, er := range res.Results {
 		net, _ := a.runs[er.Kind].model()
-		dm := model.DistanceMatrix(&model.CPU[float32]{Threads: 1}, net, seqsOf(q), seqsOf(r), nil)
+		dm := model.DistanceMatrix(&model.CPU[float32]{Threads: 1}, net, harness.Seqs(q), harness.Seqs(r), nil)
 		want := model.Evaluate(dm, q.Len(), r.Len(), q.Labels, r.Labels, 6)
 		if er.Eval.Accuracy != want.Accuracy || er.Eval.MAP != want.MAP || er.Eval.MacroF1 != want.MacroF1 {
 			t.Errorf("%s: accuracy %v MAP %v F1 %v, want %v %v %v", er.Kind, er.Eval.Accuracy, er.Eval.MAP, er.Eval.MacroF1, want.Accuracy, want.MAP, want.MacroF1)
@@ -469,11 +470,11 @@ func TestEvaluate(t *testing.T) {
 	defer func() { chunkPairs = old }()
 	for _, k := range kinds {
 		net, _ := a.runs[k].model()
-		got, err := distanceMatrix(context.Background(), runtime.Gosched, &model.CPU[float32]{Threads: 1}, net, seqsOf(q), seqsOf(r), nil)
+		got, err := distanceMatrix(context.Background(), runtime.Gosched, &model.CPU[float32]{Threads: 1}, net, harness.Seqs(q), harness.Seqs(r), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := model.DistanceMatrix(&model.CPU[float32]{Threads: 1}, net, seqsOf(q), seqsOf(r), nil)
+		want := model.DistanceMatrix(&model.CPU[float32]{Threads: 1}, net, harness.Seqs(q), harness.Seqs(r), nil)
 		for i := range want {
 			if math.Abs(got[i]-want[i]) > 1e-6*max(1, want[i]) {
 				t.Fatalf("%s: distance %d: %v, want %v", k, i, got[i], want[i])
@@ -483,7 +484,7 @@ func TestEvaluate(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	net, _ := a.runs[model.CGRU].model()
-	if _, err := distanceMatrix(ctx, runtime.Gosched, &model.CPU[float32]{}, net, seqsOf(q), seqsOf(r), nil); err != context.Canceled {
+	if _, err := distanceMatrix(ctx, runtime.Gosched, &model.CPU[float32]{}, net, harness.Seqs(q), harness.Seqs(r), nil); err != context.Canceled {
 		t.Errorf("cancelled distance matrix: %v", err)
 	}
 }

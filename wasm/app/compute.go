@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/internal/harness"
 	"github.com/cgru/cgru/model"
 )
 
@@ -338,7 +339,7 @@ func opEvaluate(ctx context.Context, a *App, req Request) (Reply, error) {
 		}
 		start := time.Now()
 		base := ji * queries.Len() * refs.Len()
-		dm, err := distanceMatrix(tctx, a.host.Yield, eng, j.net, seqsOf(q), seqsOf(r), func(done, _ int) {
+		dm, err := distanceMatrix(tctx, a.host.Yield, eng, j.net, harness.Seqs(q), harness.Seqs(r), func(done, _ int) {
 			a.host.Emit("task.progress", map[string]any{"task": "evaluate", "kind": j.kind, "done": base + done, "total": total})
 		})
 		if err != nil {
@@ -454,21 +455,7 @@ func opNoise(ctx context.Context, a *App, req Request) (Reply, error) {
 		return Reply{}, fmt.Errorf("the test split has %d positive and %d negative pairs to draw; need both", len(pos), len(neg))
 	}
 	// Only the windows in some pair are needed: gather them into one batch.
-	var pairs []model.Pair
-	var used []int
-	slot := map[int]int32{}
-	at := func(i int) int32 {
-		s, ok := slot[i]
-		if !ok {
-			s = int32(len(used))
-			slot[i] = s
-			used = append(used, i)
-		}
-		return s
-	}
-	for _, p := range append(append([]data.Pair(nil), pos...), neg...) {
-		pairs = append(pairs, model.Pair{A: at(p.A), B: at(p.B)})
-	}
+	used, pairs := harness.GatherPairs(append(append([]data.Pair(nil), pos...), neg...))
 	raw := test.Subset(used)
 	noisy := make([]float32, len(raw.X))
 	x := model.Seqs[float32]{N: raw.Len(), T: raw.T, I: len(raw.Channels), X: make([]float32, len(raw.X))}
@@ -493,8 +480,8 @@ func opNoise(ctx context.Context, a *App, req Request) (Reply, error) {
 				a.host.Emit("task.progress", map[string]any{"task": "noise", "done": steps, "total": total})
 				a.host.Yield()
 			}
-			mp, sp := meanSD(d[:len(pos)])
-			mn, sn := meanSD(d[len(pos):])
+			mp, sp := harness.MeanSD(d[:len(pos)])
+			mn, sn := harness.MeanSD(d[len(pos):])
 			c := &curves[k]
 			c.MeanPos, c.SDPos = append(c.MeanPos, mp), append(c.SDPos, sp)
 			c.MeanNeg, c.SDNeg = append(c.MeanNeg, mn), append(c.SDNeg, sn)
@@ -502,18 +489,6 @@ func opNoise(ctx context.Context, a *App, req Request) (Reply, error) {
 	}
 	return Reply{Value: map[string]any{"sigmas": arg.Sigmas, "pairs_per_class": arg.PairsPerClass, "seed": arg.Seed,
 		"n_pos": len(pos), "n_neg": len(neg), "curves": curves}}, nil
-}
-
-func meanSD(v []float64) (float64, float64) {
-	var s, s2 float64
-	for _, x := range v {
-		s += x
-	}
-	m := s / float64(len(v))
-	for _, x := range v {
-		s2 += (x - m) * (x - m)
-	}
-	return m, math.Sqrt(s2 / float64(len(v)))
 }
 
 type benchArgs struct {
@@ -566,30 +541,23 @@ func opBench(ctx context.Context, a *App, req Request) (Reply, error) {
 	default:
 		return Reply{}, fmt.Errorf("bench: backend %q, want cpu or engine", arg.Backend)
 	}
-	// The batch of cgru bench (cmd/cgru/bench.go): batch/6 windows of each
-	// class of the embedded training split, BalancedSubset with seed 1; the
-	// network initialised with seed 1 (paper coupling); contrastive loss
-	// with margin 1; the default regularisation.
-	train := data.Embedded().Train
-	sub := train.Subset(data.BalancedSubset(train, arg.Batch/6, 1))
-	x := seqsOf(sub)
-	net := model.NewNet[float32](kind, x.I, 20)
-	net.Init(1, model.CouplingPaper)
-	opt := model.NewAdam[float32]()
-	grad := make([]float32, len(net.Params))
-	pairs := model.AllPairs(x.N)
-	loss := model.Contrastive{Margin: 1}
-	res := BenchResult{Kind: kind, Backend: backend, Batch: x.N, Pairs: len(pairs), Rounds: arg.Rounds, SIMD: model.SIMD()}
+	// The step of cgru bench with its defaults (H = 20, contrastive loss
+	// with margin 1).
+	b, err := harness.NewBench(kind, arg.Batch, 20, model.Contrastive{Margin: 1})
+	if err != nil {
+		return Reply{}, fmt.Errorf("bench: %v", err)
+	}
+	res := BenchResult{Kind: kind, Backend: backend, Batch: b.X.N, Pairs: len(b.Pairs), Rounds: arg.Rounds, SIMD: model.SIMD()}
 	for i := 0; i < arg.Warmup+arg.Rounds; i++ {
 		if err := tctx.Err(); err != nil {
 			return Reply{}, err
 		}
 		t0 := time.Now()
-		if _, err := model.TrainStep[float32](eng, net, opt, model.DefaultRegularization, x, sub.Labels, loss, grad); err != nil {
+		if err := b.Step(eng); err != nil {
 			return Reply{}, err
 		}
 		t1 := time.Now()
-		eng.Distances(net, x, pairs)
+		eng.Distances(b.Net, b.X, b.Pairs)
 		t2 := time.Now()
 		if i >= arg.Warmup {
 			res.TrainAll = append(res.TrainAll, ms(t1.Sub(t0)))
@@ -598,21 +566,11 @@ func opBench(ctx context.Context, a *App, req Request) (Reply, error) {
 		a.host.Emit("task.progress", map[string]any{"task": "bench", "done": i + 1, "total": arg.Warmup + arg.Rounds})
 		a.host.Yield()
 	}
-	res.TrainStepMS, res.ForwardMS = median(res.TrainAll), median(res.ForwardAll)
+	res.TrainStepMS, res.ForwardMS = harness.Median(res.TrainAll), harness.Median(res.ForwardAll)
 	return Reply{Value: res}, nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func median(s []float64) float64 {
-	c := slices.Clone(s)
-	slices.Sort(c)
-	n := len(c)
-	if n%2 == 1 {
-		return c[n/2]
-	}
-	return (c[n/2-1] + c[n/2]) / 2
-}
 
 type distancesArgs struct {
 	Kind  string         `json:"kind"`

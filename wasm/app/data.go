@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/cgru/cgru/data"
-	"github.com/cgru/cgru/model"
 )
 
 // dataset is the loaded data: the split and how the page names it.
@@ -349,9 +348,4 @@ func opDataExport(ctx context.Context, a *App, req Request) (Reply, error) {
 		return Reply{}, err
 	}
 	return Reply{Value: map[string]any{"source": d.source, "title": d.title, "id": d.id, "bytes": len(b)}, Bytes: b}, nil
-}
-
-// seqsOf views a dataset as a batch of sequences.
-func seqsOf(d *data.Dataset) model.Seqs[float32] {
-	return model.Seqs[float32]{N: d.Len(), T: d.T, I: len(d.Channels), X: d.X}
 }

@@ -47,6 +47,7 @@ import (
 	"time"
 
 	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/internal/harness"
 	"github.com/cgru/cgru/model"
 	"github.com/cgru/cgru/model/dynamics"
 )
@@ -801,28 +802,8 @@ func opSyncGate(ctx context.Context, a *App, req Request) (Reply, error) {
 	// The windows of the pairs, in float64 after the network's
 	// normalisation (as cgru sync gate normalises the split, then converts
 	// it).
-	slot := map[int]int32{}
-	var used []int
-	conv := func(ps []data.Pair) []model.Pair {
-		out := make([]model.Pair, len(ps))
-		for i, p := range ps {
-			for k, w := range [2]int{p.A, p.B} {
-				j, ok := slot[w]
-				if !ok {
-					j = int32(len(used))
-					slot[w] = j
-					used = append(used, w)
-				}
-				if k == 0 {
-					out[i].A = j
-				} else {
-					out[i].B = j
-				}
-			}
-		}
-		return out
-	}
-	mp, mn := conv(pos), conv(neg)
+	used, pairs := harness.GatherPairs(append(append([]data.Pair(nil), pos...), neg...))
+	mp, mn := pairs[:len(pos)], pairs[len(pos):]
 	x := model.NewSeqs[float64](len(used), ds.T, len(ds.Channels))
 	for j, w := range used {
 		copy(x.Seq(j), to64(ds.Window(w), n.norm))

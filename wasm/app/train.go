@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/internal/harness"
 	"github.com/cgru/cgru/model"
 )
 
@@ -313,11 +314,7 @@ func (a *App) train(ctx context.Context, r *run, tv *data.TrainVal) {
 		if r.norm == nil {
 			r.norm = data.FitNormalizer(tv.Train)
 		}
-		for _, d := range []*data.Dataset{tv.Train, tv.Queries, tv.Refs} {
-			if d != nil {
-				r.norm.Apply(d)
-			}
-		}
+		tv.Normalize(r.norm)
 	}
 	r.valSubjects, r.trainWindows = tv.ValSubjects, tv.Train.Len()
 	r.valQueries, r.valRefs = 0, 0
@@ -328,20 +325,10 @@ func (a *App) train(ctx context.Context, r *run, tv *data.TrainVal) {
 	a.host.Emit("train.status", a.info(r))
 	a.mu.Unlock()
 
-	d := model.TrainData[float32]{X: seqsOf(tv.Train), Labels: tv.Train.Labels, Loss: cfg.loss(),
-		Batches: func(epoch int) [][]int { return data.EpochBatches(tv.Train, cfg.PerClass, cfg.Seed, epoch) }}
-	if tv.Queries != nil && tv.Queries.Len() > 0 {
-		q, refs := tv.Queries, tv.Refs
-		nc := len(tv.Train.ClassNames)
-		d.Validate = func(net *model.Net[float32]) (float64, error) {
-			// Not cancelled by ctx: an epoch ends whole (see train.stop).
-			dm, err := distanceMatrix(context.Background(), a.host.Yield, eng, net, seqsOf(q), seqsOf(refs), nil)
-			if err != nil {
-				return 0, err
-			}
-			return model.Evaluate(dm, q.Len(), refs.Len(), q.Labels, refs.Labels, nc).Accuracy, nil
-		}
-	}
+	d := harness.TrainData(tv, cfg.PerClass, cfg.Seed, cfg.loss(), func(net *model.Net[float32], q, refs model.Seqs[float32]) ([]float64, error) {
+		// Not cancelled by ctx: an epoch ends whole (see train.stop).
+		return distanceMatrix(context.Background(), a.host.Yield, eng, net, q, refs, nil)
+	})
 	epochStart := time.Now()
 	report := func(ev model.Event) {
 		switch ev.Kind {
