@@ -17,7 +17,7 @@ func sigmoidTo[F Float](dst, src []F) {
 			return
 		}
 		for i, x := range s {
-			d[i] = 1 / (1 + expf(-x))
+			d[i] = 1 / (1 + Expf(-x))
 		}
 	default:
 		for i, x := range src {
@@ -37,7 +37,7 @@ func tanhTo[F Float](dst, src []F) {
 			return
 		}
 		for i, x := range s {
-			d[i] = tanhf(x)
+			d[i] = Tanhf(x)
 		}
 	default:
 		for i, x := range src {
@@ -46,10 +46,12 @@ func tanhTo[F Float](dst, src []F) {
 	}
 }
 
-// expf is e^x in float32, after Cephes' expf: range reduction by ln 2 in two
+// Expf is e^x in float32, after Cephes' expf: range reduction by ln 2 in two
 // parts and a degree-6 polynomial; within 2 ulp of the correctly rounded
-// result for x in [−87, 88], 0 below and +Inf above.
-func expf(x float32) float32 {
+// result for x in [−87, 88], 0 below and +Inf above. The float32 engine's
+// sigmoid is 1/(1 + Expf(−x)); kernels installed with [UseKernels] must
+// give its results bit for bit.
+func Expf(x float32) float32 {
 	const (
 		log2e = 1.44269504088896341
 		c1    = 0.693359375
@@ -74,9 +76,11 @@ func expf(x float32) float32 {
 	return y * math.Float32frombits(uint32(n+127)<<23)
 }
 
-// tanhf is tanh(x) in float32: Cephes' odd polynomial for |x| < 0.625 (full
-// relative precision near 0) and 1 − 2/(e^{2|x|}+1) above.
-func tanhf(x float32) float32 {
+// Tanhf is tanh(x) in float32: Cephes' odd polynomial for |x| < 0.625 (full
+// relative precision near 0) and 1 − 2/(e^{2|x|}+1) above (with [Expf]),
+// ±1 above 9.01: the float32 engine's tanh, which kernels installed with
+// [UseKernels] must give bit for bit.
+func Tanhf(x float32) float32 {
 	a := x
 	if a < 0 {
 		a = -a
@@ -89,7 +93,7 @@ func tanhf(x float32) float32 {
 	if a > 9.01 {
 		a = 1
 	} else {
-		a = 1 - 2/(expf(2*a)+1)
+		a = 1 - 2/(Expf(2*a)+1)
 	}
 	if x < 0 {
 		return -a

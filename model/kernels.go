@@ -140,7 +140,7 @@ type Kernels struct {
 	Gemm func(m, n, k int, a []float32, sai, sap int, b []float32, ldb int, c []float32, ldc int)
 	// Sigmoid sets dst[i] = 1/(1 + e^(−src[i])) and Tanh dst[i] =
 	// tanh(src[i]), computed as the engine's float32 functions compute
-	// them (Cephes' expf; tanhf); len(dst) = len(src) is a multiple of 4
+	// them (1/(1 + [Expf](−x)); [Tanhf]); len(dst) = len(src) is a multiple of 4
 	// and at least 4.
 	Sigmoid, Tanh func(dst, src []float32)
 }
@@ -198,7 +198,7 @@ func UseKernels(k Kernels) {
 				f(dst[:n4], src[:n4])
 			}
 			for i := n4; i < len(dst); i++ {
-				dst[i] = 1 / (1 + expf(-src[i]))
+				dst[i] = 1 / (1 + Expf(-src[i]))
 			}
 		}
 	}
@@ -210,7 +210,7 @@ func UseKernels(k Kernels) {
 				f(dst[:n4], src[:n4])
 			}
 			for i := n4; i < len(dst); i++ {
-				dst[i] = tanhf(src[i])
+				dst[i] = Tanhf(src[i])
 			}
 		}
 	}

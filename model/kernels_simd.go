@@ -107,7 +107,7 @@ func gemm32(m, n, k int, a []float32, sai, sap int, b []float32, ldb int, c []fl
 
 // The exponential below (expBody, written out in each loop because a call
 // inside the loop would cost more than the loop: see simdNote) is the
-// vector twin of expf: same range reduction and polynomial, with fused
+// vector twin of Expf: same range reduction and polynomial, with fused
 // multiply-adds.
 //
 // simdNote: every function here ends with ClearAVXUpperBits. On the
@@ -140,11 +140,11 @@ func sigmoid32(dst, src []float32) {
 	}
 	archsimd.ClearAVXUpperBits()
 	for ; i < len(dst); i++ {
-		dst[i] = 1 / (1 + expf(-src[i]))
+		dst[i] = 1 / (1 + Expf(-src[i]))
 	}
 }
 
-// tanh32 sets dst[i] = tanh(src[i]): the odd polynomial of tanhf for
+// tanh32 sets dst[i] = tanh(src[i]): the odd polynomial of Tanhf for
 // |x| < 0.625, 1 − 2/(e^{2|x|}+1) with the sign of x above.
 func tanh32(dst, src []float32) {
 	one := archsimd.BroadcastFloat32x8(1)
@@ -185,7 +185,7 @@ func tanh32(dst, src []float32) {
 	}
 	archsimd.ClearAVXUpperBits()
 	for ; i < len(dst); i++ {
-		dst[i] = tanhf(src[i])
+		dst[i] = Tanhf(src[i])
 	}
 }
 

@@ -95,12 +95,12 @@ func TestUseKernels(t *testing.T) {
 			t.Errorf("Sigmoid of %d values", len(dst))
 		}
 		for i, x := range src {
-			dst[i] = 1 / (1 + expf(-x))
+			dst[i] = 1 / (1 + Expf(-x))
 		}
 	}, Tanh: func(dst, src []float32) {
 		elem++
 		for i, x := range src {
-			dst[i] = tanhf(x)
+			dst[i] = Tanhf(x)
 		}
 	}})
 	net := NewNet[float32](CGRU, 3, 5)

@@ -77,8 +77,8 @@ func TestElementwise(t *testing.T) {
 		simd func(dst, src []float32)
 		ref  func(x float32) float32
 	}{
-		{"sigmoid", simdSigmoid, func(v float32) float32 { return 1 / (1 + expf32(-v)) }},
-		{"tanh", simdTanh, tanhf32},
+		{"sigmoid", simdSigmoid, func(v float32) float32 { return 1 / (1 + model.Expf(-v)) }},
+		{"tanh", simdTanh, model.Tanhf},
 	} {
 		got := make([]float32, len(x))
 		f.simd(got, x)
@@ -88,55 +88,4 @@ func TestElementwise(t *testing.T) {
 			}
 		}
 	}
-}
-
-// expf32 is model/float.go's expf (copied: the package does not export it), e^x in float32, after Cephes' expf: range reduction by ln 2 in two
-// parts and a degree-6 polynomial; within 2 ulp of the correctly rounded
-// result for x in [−87, 88], 0 below and +Inf above.
-func expf32(x float32) float32 {
-	const (
-		log2e = 1.44269504088896341
-		c1    = 0.693359375
-		c2    = -2.12194440e-4
-	)
-	if x > 88.7228 {
-		return float32(math.Inf(1))
-	}
-	if x < -87.3365 {
-		return 0
-	}
-	fx := x*log2e + 0.5
-	n := int32(fx)
-	if float32(n) > fx { // floor for negative fx
-		n--
-	}
-	fn := float32(n)
-	x = x - fn*c1 - fn*c2
-	z := x * x
-	y := ((((((1.9875691500e-4*x+1.3981999507e-3)*x+8.3334519073e-3)*x+
-		4.1665795894e-2)*x+1.6666665459e-1)*x+5.0000001201e-1)*z + x + 1)
-	return y * math.Float32frombits(uint32(n+127)<<23)
-}
-
-// tanhf32 is model/float.go's tanhf (copied), tanh(x) in float32: Cephes' odd polynomial for |x| < 0.625 (full
-// relative precision near 0) and 1 − 2/(e^{2|x|}+1) above.
-func tanhf32(x float32) float32 {
-	a := x
-	if a < 0 {
-		a = -a
-	}
-	if a < 0.625 {
-		z := x * x
-		return x + x*z*((((-5.70498872745e-3*z+2.06390887954e-2)*z-
-			5.37397155531e-2)*z+1.33314422036e-1)*z-3.33332819422e-1)
-	}
-	if a > 9.01 {
-		a = 1
-	} else {
-		a = 1 - 2/(expf32(2*a)+1)
-	}
-	if x < 0 {
-		return -a
-	}
-	return a
 }

@@ -124,7 +124,7 @@
         (br $rows1)))
   )
 
-  ;; expf4 is model.expf on four lanes: Cephes' expf, range reduction by
+  ;; expf4 is model.Expf on four lanes: Cephes' expf, range reduction by
   ;; ln 2 in two parts and a degree-6 polynomial; +Inf above 88.7228 and 0
   ;; below −87.3365. Go's version:
   ;;   fx := x*log2e + 0.5; n := int32(fx); if float32(n) > fx { n-- }
@@ -178,7 +178,7 @@
         (br $next)))
   )
 
-  ;; tanh(dst, src, n) is model.tanhf on n values (a multiple of 4): for
+  ;; tanh(dst, src, n) is model.Tanhf on n values (a multiple of 4): for
   ;; |x| < 0.625 Cephes' odd polynomial
   ;;   x + x·z·((((q0·z+q1)·z+q2)·z+q3)·z+q4), z = x²,
   ;; above it 1 − 2/(expf(2|x|)+1) with the sign of x, and ±1 above 9.01.
