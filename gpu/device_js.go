@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"syscall/js"
 	"unsafe"
 
@@ -28,11 +27,9 @@ type device struct {
 	lostCB js.Func
 	errCB  js.Func
 
-	uncaptured string // the first uncaptured error (outside the engine's error scopes)
+	uncaptured string // the first uncaptured error (outside the engine's error scopes), under mu
 
-	mu      sync.Mutex
-	lost    string
-	closing bool
+	lostState
 }
 
 // await waits for a JS promise from a goroutine (never call it inside a
@@ -130,11 +127,7 @@ func openDevice(ctx context.Context, f *faults) (*device, error) {
 		if len(args) > 0 && args[0].Truthy() {
 			msg = fmt.Sprintf("%s: %s", jsString(args[0].Get("reason")), jsString(args[0]))
 		}
-		d.mu.Lock()
-		if !d.closing && d.lost == "" {
-			d.lost = msg
-		}
-		d.mu.Unlock()
+		d.setLost(msg)
 		return nil
 	})
 	dv.Get("lost").Call("then", d.lostCB)
@@ -218,23 +211,7 @@ func jsBuffer(b *wgpu.Buffer) js.Value {
 	return *(*js.Value)(unsafe.Pointer(b))
 }
 
-func (d *device) setLost(reason string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.lost == "" {
-		d.lost = reason
-	}
-}
-
-func (d *device) lostReason() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.lost
-}
-
 func (d *device) release() {
-	d.mu.Lock()
-	d.closing = true
-	d.mu.Unlock()
+	d.setClosing()
 	d.js.Call("destroy")
 }

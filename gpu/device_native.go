@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/cogentcore/webgpu/wgpu"
@@ -22,9 +21,7 @@ type device struct {
 	software bool // a CPU implementation (lavapipe, llvmpipe, SwiftShader)
 	limits   wgpu.Limits
 
-	mu      sync.Mutex
-	lost    string
-	closing bool
+	lostState
 }
 
 // adapterScore ranks adapters: a real GPU before a software one, Vulkan,
@@ -120,24 +117,8 @@ func (d *device) writeBuffer(buf *wgpu.Buffer, off uint64, b []byte) error {
 	return d.queue.WriteBuffer(buf, off, b)
 }
 
-func (d *device) setLost(reason string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.lost == "" {
-		d.lost = reason
-	}
-}
-
-func (d *device) lostReason() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.lost
-}
-
 func (d *device) release() {
-	d.mu.Lock()
-	d.closing = true
-	d.mu.Unlock()
+	d.setClosing()
 	d.queue.Release()
 	d.dev.Release()
 	d.ad.Release()
