@@ -165,7 +165,7 @@ func TestEvalCompareNoiseUsage(t *testing.T) {
 		{[]string{"compare", "--model", m, "--a", "test/11", "--b", "nope/1"}, 1, `no window with ID "nope/1"`},
 		{[]string{"noise"}, 2, "--models is required"},
 		{[]string{"noise", "--models", m, "--sigmas", "2:0:0.5"}, 2, "below from"},
-		{[]string{"noise", "--models", m, "--sigmas", "0,-1"}, 2, "negative"},
+		{[]string{"noise", "--models", m, "--sigmas", "0,-1"}, 2, "-1 is below 0"},
 		{[]string{"noise", "--models", m, "--pairs-per-class", "0"}, 2, "--pairs-per-class 0"},
 		{[]string{"noise", "--models", m + "," + m3}, 1, "input size 3"},
 	}

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strconv"
+	"strings"
 )
 
 // stderr receives usage messages; run sets it (tests pass a buffer).
@@ -51,4 +55,73 @@ func usageErrorf(fs *flag.FlagSet, format string, a ...any) error {
 	fmt.Fprintf(fs.Output(), "cgru %s: %s\n", fs.Name(), fmt.Sprintf(format, a...))
 	fs.Usage()
 	return errUsage
+}
+
+// parseList parses "from:to:step" (to included, up to a rounding of
+// step/1000) or a comma list of finite numbers in [lo, hi] (hi may be
+// +Inf), at most 1000; the values of a range are rounded to 12
+// significant digits, so that 0.1 steps give 0.3, not 0.30000000000000004.
+func parseList(s string, lo, hi float64) ([]float64, error) {
+	const most = 1000
+	num := func(t string) (float64, error) {
+		t = strings.TrimSpace(t)
+		v, err := strconv.ParseFloat(t, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0, fmt.Errorf("%q is not a finite number", t)
+		}
+		switch {
+		case v < lo && math.IsInf(hi, 1):
+			return 0, fmt.Errorf("%g is below %g", v, lo)
+		case v < lo || v > hi:
+			return 0, fmt.Errorf("%g is outside [%g, %g]", v, lo, hi)
+		}
+		return v, nil
+	}
+	var out []float64
+	if strings.Contains(s, ":") {
+		parts := strings.Split(s, ":")
+		if len(parts) != 3 {
+			return nil, errors.New(`want "from:to:step"`)
+		}
+		var v [3]float64
+		for k, p := range parts {
+			var err error
+			if v[k], err = num(p); err != nil && k < 2 {
+				return nil, err
+			}
+			if k == 2 {
+				if v[k], err = strconv.ParseFloat(strings.TrimSpace(p), 64); err != nil || !(v[k] > 0) || math.IsInf(v[k], 0) {
+					return nil, fmt.Errorf("step %q: want a number > 0", strings.TrimSpace(p))
+				}
+			}
+		}
+		from, to, step := v[0], v[1], v[2]
+		if to < from {
+			return nil, fmt.Errorf("to %g is below from %g", to, from)
+		}
+		n := int(math.Floor((to-from)/step+1e-3)) + 1
+		if n > most {
+			return nil, fmt.Errorf("%d values; at most %d", n, most)
+		}
+		for k := 0; k < n; k++ {
+			out = append(out, roundSig(from+float64(k)*step, 12))
+		}
+		return out, nil
+	}
+	for _, p := range strings.Split(s, ",") {
+		v, err := num(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if len(out) > most {
+		return nil, fmt.Errorf("%d values; at most %d", len(out), most)
+	}
+	return out, nil
+}
+
+func roundSig(v float64, digits int) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', digits, 64), 64)
+	return r
 }

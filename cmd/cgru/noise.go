@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 
 	"github.com/cgru/cgru/data"
@@ -159,67 +158,10 @@ distance of the positive and of the negative pairs is reported per model.
 	return nil
 }
 
-// parseSigmas parses "from:to:step" (to included, up to a rounding of
-// step/1000) or a comma list of noise levels; every level must be finite
-// and not negative, and there may be at most 1000.
+// parseSigmas parses the noise levels of --sigmas: "from:to:step" or a
+// comma list (parseList) of numbers ≥ 0.
 func parseSigmas(s string) ([]float64, error) {
-	num := func(t string) (float64, error) {
-		v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return 0, fmt.Errorf("%q is not a finite number", strings.TrimSpace(t))
-		}
-		if v < 0 {
-			return 0, fmt.Errorf("σ = %g is negative", v)
-		}
-		return v, nil
-	}
-	const most = 1000
-	var out []float64
-	if strings.Contains(s, ":") {
-		parts := strings.Split(s, ":")
-		if len(parts) != 3 {
-			return nil, fmt.Errorf(`want "from:to:step"`)
-		}
-		var v [3]float64
-		for k, p := range parts {
-			var err error
-			if v[k], err = num(p); err != nil {
-				return nil, err
-			}
-		}
-		from, to, step := v[0], v[1], v[2]
-		if step <= 0 {
-			return nil, fmt.Errorf("step %g: want > 0", step)
-		}
-		if to < from {
-			return nil, fmt.Errorf("to %g is below from %g", to, from)
-		}
-		n := int(math.Floor((to-from)/step+1e-3)) + 1
-		if n > most {
-			return nil, fmt.Errorf("%d levels; at most %d", n, most)
-		}
-		for k := 0; k < n; k++ {
-			// Rounded to 12 significant digits so that 0.1 steps print as 0.3, not 0.30000000000000004.
-			out = append(out, roundSig(from+float64(k)*step, 12))
-		}
-		return out, nil
-	}
-	for _, p := range strings.Split(s, ",") {
-		v, err := num(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	if len(out) > most {
-		return nil, fmt.Errorf("%d levels; at most %d", len(out), most)
-	}
-	return out, nil
-}
-
-func roundSig(v float64, digits int) float64 {
-	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', digits, 64), 64)
-	return r
+	return parseList(s, 0, math.Inf(1))
 }
 
 func printNoise(w io.Writer, r noiseResult) {

@@ -193,65 +193,6 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
-// parseList parses "from:to:step" (to included, up to a rounding of
-// step/1000) or a comma list of finite numbers in [lo, hi], at most 1000.
-func parseList(s string, lo, hi float64) ([]float64, error) {
-	const most = 1000
-	num := func(t string) (float64, error) {
-		t = strings.TrimSpace(t)
-		v, err := strconv.ParseFloat(t, 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return 0, fmt.Errorf("%q is not a finite number", t)
-		}
-		if v < lo || v > hi {
-			return 0, fmt.Errorf("%g is outside [%g, %g]", v, lo, hi)
-		}
-		return v, nil
-	}
-	var out []float64
-	if strings.Contains(s, ":") {
-		parts := strings.Split(s, ":")
-		if len(parts) != 3 {
-			return nil, errors.New(`want "from:to:step"`)
-		}
-		var v [3]float64
-		for k, p := range parts {
-			var err error
-			if v[k], err = num(p); err != nil && k < 2 {
-				return nil, err
-			}
-			if k == 2 {
-				if v[k], err = strconv.ParseFloat(strings.TrimSpace(p), 64); err != nil || !(v[k] > 0) || math.IsInf(v[k], 0) {
-					return nil, fmt.Errorf("step %q: want a number > 0", strings.TrimSpace(p))
-				}
-			}
-		}
-		from, to, step := v[0], v[1], v[2]
-		if to < from {
-			return nil, fmt.Errorf("to %g is below from %g", to, from)
-		}
-		n := int(math.Floor((to-from)/step+1e-3)) + 1
-		if n > most {
-			return nil, fmt.Errorf("%d values; at most %d", n, most)
-		}
-		for k := 0; k < n; k++ {
-			out = append(out, roundSig(from+float64(k)*step, 12))
-		}
-		return out, nil
-	}
-	for _, p := range strings.Split(s, ",") {
-		v, err := num(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	if len(out) > most {
-		return nil, fmt.Errorf("%d values; at most %d", len(out), most)
-	}
-	return out, nil
-}
-
 // interruptible returns a context cancelled by Ctrl-C.
 func interruptible() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt)
