@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -78,39 +77,10 @@ func runSync(args []string, stdout io.Writer) error {
 	return c.run(args[1:], stdout)
 }
 
-// num is a float64 that JSON writes as null when it is not finite (an
-// exponent of −Inf at c = 1/2, a threshold that does not exist) and reads
-// back as NaN.
-type num float64
-
-func (v num) MarshalJSON() ([]byte, error) {
-	f := float64(v)
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(f)
-}
-
-func (v *num) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*v = num(math.NaN())
-		return nil
-	}
-	var f float64
-	if err := json.Unmarshal(b, &f); err != nil {
-		return err
-	}
-	*v = num(f)
-	return nil
-}
-
-func nums(v []float64) []num {
-	out := make([]num, len(v))
-	for i, f := range v {
-		out[i] = num(f)
-	}
-	return out
-}
+// num is dynamics.Num (a float64 that JSON writes as null when it is not
+// finite and reads back as NaN), short for the many results below
+// (dynamics.Nums converts a slice).
+type num = dynamics.Num
 
 // syncNetwork describes the weights of an experiment.
 type syncNetwork struct {
@@ -334,10 +304,10 @@ file instead (default gain 1).`)
 		res.LambdaMax = append(res.LambdaMax, num(m))
 		res.SD = append(res.SD, num(sd))
 		res.StdErr = append(res.StdErr, num(se))
-		res.Runs = append(res.Runs, nums(runs[g]))
+		res.Runs = append(res.Runs, dynamics.Nums(runs[g]))
 		res.Threshold = append(res.Threshold, num(dynamics.DiffusiveThreshold(m)))
 		if *spectrum {
-			res.Spectrum = append(res.Spectrum, nums(specs[g]))
+			res.Spectrum = append(res.Spectrum, dynamics.Nums(specs[g]))
 		}
 	}
 	if *asJSON {
@@ -546,7 +516,7 @@ per step: t, then the error for each c.`)
 	defer stop()
 	g := net.gru(*gain)
 	res := pairResult{Experiment: "pair", Network: net, Gain: *gain, Form: string(form), Steps: *steps, Transient: *transient,
-		Start: *start, Delta: *delta, Couplings: nums(cs)}
+		Start: *start, Delta: *delta, Couplings: dynamics.Nums(cs)}
 	if err := pairTheory(ctx, g, form, cs, lyapunovOptions(*lsteps, *transient, *start), &res); err != nil {
 		return syncErr(err)
 	}
@@ -582,7 +552,7 @@ per step: t, then the error for each c.`)
 		if err != nil {
 			return syncErr(fmt.Errorf("pair c=%g: %w", c, err))
 		}
-		res.Error = append(res.Error, nums(e))
+		res.Error = append(res.Error, dynamics.Nums(e))
 		if *traj {
 			res.H1, res.H2, res.Projection = append(res.H1, h1), append(res.H2, h2), append(res.Projection, pr)
 		}
@@ -812,13 +782,13 @@ synchronise) and the final errors.`)
 		LambdaMax: num(r.Lambda.Lambda), StdErr: num(r.Lambda.StdErr), Theory: num(r.Theory), Measured: num(r.Empirical),
 		Grid: num(r.Grid), Tolerance: num(r.Tolerance), Agree: r.Agree, Slope: num(r.Slope), Delta0: num(r.Delta0),
 		Horizon: num(r.Horizon), Bubbling: num(r.Bubbling), Fluctuation: num(r.Fluctuation),
-		Transverse: nums(r.Transverse)}
+		Transverse: dynamics.Nums(r.Transverse)}
 	if !r.TheoryOK {
 		res.Theory = num(math.NaN())
 	}
 	for _, p := range r.Points {
 		res.Couplings = append(res.Couplings, num(p.C))
-		res.Final = append(res.Final, nums(p.Final))
+		res.Final = append(res.Final, dynamics.Nums(p.Final))
 		res.Synced = append(res.Synced, p.Synced)
 		res.Rate = append(res.Rate, num(p.Rate))
 	}
@@ -945,8 +915,8 @@ The model file's normalisation, if any, is applied. Float64, CPU engine.`)
 		pairs []model.Pair
 		g     dynamics.GateSide
 	}{{pos, res.Positive}, {neg, res.Negative}} {
-		res.ClassGate[k] = nums(dynamics.ClassMeans(side.pairs, ds.Labels, nc, side.g.PairGate))
-		res.ClassDist[k] = nums(dynamics.ClassMeans(side.pairs, ds.Labels, nc, side.g.PairDist))
+		res.ClassGate[k] = dynamics.Nums(dynamics.ClassMeans(side.pairs, ds.Labels, nc, side.g.PairGate))
+		res.ClassDist[k] = dynamics.Nums(dynamics.ClassMeans(side.pairs, ds.Labels, nc, side.g.PairDist))
 	}
 	if *asJSON {
 		return writeJSON(stdout, res)

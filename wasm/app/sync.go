@@ -36,7 +36,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -76,18 +75,10 @@ const (
 // lane.
 var errSuperseded = errors.New("superseded by a newer request")
 
-// jsonNum is a float64 that JSON writes as null when it is not finite
-// (λ⊥ = −∞ at c = 1/2, a standard error of one block, a threshold that
-// does not exist).
-type jsonNum float64
-
-func (v jsonNum) MarshalJSON() ([]byte, error) {
-	f := float64(v)
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(f)
-}
+// jsonNum is dynamics.Num: a float64 that JSON writes as null when it is
+// not finite (λ⊥ = −∞ at c = 1/2, a standard error of one block, a
+// threshold that does not exist), as cgru sync does.
+type jsonNum = dynamics.Num
 
 // ---------------------------------------------------------------- state
 
