@@ -235,7 +235,7 @@ func TestSyncThresholdAndReport(t *testing.T) {
 		{`{"experiment": "tide"}`, `experiment: "tide"`},
 		{"{\"experiment\": \"lyapunov\",\n \"gains\": [1,}", "line 2, column"},
 		{`{"experiment": "lyapunov", "gains": [1, 2], "lambda_max": [0.1], "sd": [0], "threshold": [0]}`, "gains, lambda_max, sd, threshold: 2, 1, 1, 1"},
-		{`{"experiment": "pair", "couplings": "x"}`, "couplings: string where []main.num is wanted"},
+		{`{"experiment": "pair", "couplings": "x"}`, "couplings: string where []dynamics.Num is wanted"},
 	}
 	for i, b := range bad {
 		p := write("bad.json", b.content)
