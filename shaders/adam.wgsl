@@ -21,21 +21,9 @@
 @group(0) @binding(2) var<storage, read_write> grad: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dd: array<f32>;
 
-var<workgroup> red: array<f32, WG>;
 var<workgroup> bad: atomic<u32>;
 
-fn sum(l: u32, v: f32) -> f32 {
-    red[l] = v;
-    workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s >>= 1u) {
-        if (l < s) {
-            red[l] += red[l + s];
-        }
-        workgroupBarrier();
-    }
-    let r = workgroupUniformLoad(&red[0]);
-    return r;
-}
+// sum: workgroup.wgsl.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) l: u32) {

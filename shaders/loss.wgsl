@@ -27,35 +27,7 @@
 @group(0) @binding(2) var<storage, read> pairs: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dd: array<f32>;
 
-var<workgroup> red: array<f32, WG>;
-
-// sum returns Σ v over the workgroup (call from uniform control flow).
-fn sum(l: u32, v: f32) -> f32 {
-    red[l] = v;
-    workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s >>= 1u) {
-        if (l < s) {
-            red[l] += red[l + s];
-        }
-        workgroupBarrier();
-    }
-    let r = workgroupUniformLoad(&red[0]);
-    return r;
-}
-
-// maxv returns max v over the workgroup.
-fn maxv(l: u32, v: f32) -> f32 {
-    red[l] = v;
-    workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s >>= 1u) {
-        if (l < s) {
-            red[l] = max(red[l], red[l + s]);
-        }
-        workgroupBarrier();
-    }
-    let r = workgroupUniformLoad(&red[0]);
-    return r;
-}
+// sum and maxv over the workgroup: workgroup.wgsl.
 
 fn dist(n: u32, i: u32, j: u32) -> f32 {
     return dd[dist_at(pair_index(n, min(i, j), max(i, j)))];

@@ -5,7 +5,7 @@
 // on its own: the GPU engine (package gpu) builds its source with [Source],
 // which puts in front of it the constants of the network (H, I, G, NP, the
 // parameter offsets, WG), common.wgsl and, for the recurrent kernels,
-// gru_cell.wgsl.
+// gru_cell.wgsl, for the one-workgroup kernels (loss, adam) workgroup.wgsl.
 //
 //	project        W_ih·x + b_ih for every step of every sequence
 //	cgru_forward   a CGRU pair through all T steps (one workgroup per pair)
@@ -34,6 +34,10 @@ var Kernels = []string{"project", "cgru_forward", "cgru_backward", "sgru_forward
 // recurrent kernels include gru_cell.wgsl.
 var recurrent = map[string]bool{"cgru_forward": true, "cgru_backward": true, "sgru_forward": true, "sgru_backward": true}
 
+// oneWorkgroup kernels include workgroup.wgsl (sums and maxima over the
+// workgroup).
+var oneWorkgroup = map[string]bool{"loss": true, "adam": true}
+
 // Text returns the embedded file name.wgsl. It panics if there is none.
 func Text(name string) string {
 	b, err := files.ReadFile(name + ".wgsl")
@@ -45,7 +49,8 @@ func Text(name string) string {
 
 // Source returns the complete WGSL of kernel name: consts (WGSL constant
 // declarations made by the caller), common.wgsl, gru_cell.wgsl for the
-// recurrent kernels, and the kernel. It panics if there is no such kernel.
+// recurrent kernels, workgroup.wgsl for loss and adam, and the kernel. It
+// panics if there is no such kernel.
 func Source(name, consts string) string {
 	var b strings.Builder
 	b.WriteString(consts)
@@ -54,6 +59,10 @@ func Source(name, consts string) string {
 	if recurrent[name] {
 		b.WriteString("\n")
 		b.WriteString(Text("gru_cell"))
+	}
+	if oneWorkgroup[name] {
+		b.WriteString("\n")
+		b.WriteString(Text("workgroup"))
 	}
 	b.WriteString("\n")
 	b.WriteString(Text(name))
