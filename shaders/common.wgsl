@@ -2,7 +2,10 @@
 //
 // The engine (gpu/) builds each kernel's source as
 //
-//     <constants> + common.wgsl + <kernel>.wgsl
+//     <constants> + common.wgsl [+ gru_cell.wgsl | workgroup.wgsl] + <kernel>.wgsl
+//
+// (gru_cell.wgsl for the recurrent kernels, workgroup.wgsl for loss and
+// adam: shaders.Source)
 //
 // where <constants> are generated for the network being run (gpu/shader.go):
 //
