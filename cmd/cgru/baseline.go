@@ -22,18 +22,11 @@ import (
 // both), the method and its settings, the RVSML training record, then the
 // fields of model.Eval.
 type baselineResult struct {
-	Method       baseline.Method `json:"method"`
-	Settings     map[string]any  `json:"settings"`
-	Data         string          `json:"data"`    // --data as given
-	Dataset      string          `json:"dataset"` // the name of the queries' dataset
-	Split        string          `json:"split"`
-	RefsPerClass int             `json:"refs_per_class"` // 0: all training windows
-	Seed         uint64          `json:"seed"`
-	ValSubjects  []int           `json:"val_subjects,omitempty"` // --split val: the queries' subjects
-	Normalized   bool            `json:"normalized"`             // always false: raw signals
-	Threads      int             `json:"threads"`
-	Seconds      float64         `json:"seconds"` // distances and metrics, not loading or training
-	Training     *rvsmlRecord    `json:"training,omitempty"`
+	Method   baseline.Method `json:"method"`
+	Settings map[string]any  `json:"settings"`
+	evalSettings
+	Seconds  float64      `json:"seconds"` // distances and metrics, not loading or training
+	Training *rvsmlRecord `json:"training,omitempty"`
 	*model.Eval
 }
 
@@ -229,8 +222,8 @@ Progress goes to stderr; Ctrl-C stops the run (exit status 130).`)
 	ev := res.Eval
 	ev.ClassNames = train.ClassNames
 
-	out := baselineResult{Method: m, Settings: settingsOf(m, cfg), Data: *dataPath, Dataset: queries.Name, Split: *splitName,
-		RefsPerClass: *refsPer, Seed: *seed, ValSubjects: valSubjects, Threads: cfg.Threads, Seconds: res.DistanceSeconds, Eval: ev}
+	out := baselineResult{Method: m, Settings: settingsOf(m, cfg), evalSettings: evalSettings{Data: *dataPath, Dataset: queries.Name, Split: *splitName,
+		RefsPerClass: *refsPer, Seed: *seed, ValSubjects: valSubjects, Threads: cfg.Threads}, Seconds: res.DistanceSeconds, Eval: ev}
 	if r := res.RVSML; r != nil {
 		rec := &rvsmlRecord{Windows: trainSet.Len(), PerClass: *trainPer, Iterations: len(r.History), Converged: r.Converged,
 			Seconds: res.TrainSeconds, History: r.History,

@@ -16,20 +16,27 @@ import (
 // evalResult is what `cgru eval --json` prints: the settings, then the
 // fields of model.Eval.
 type evalResult struct {
-	Model        string     `json:"model"`
-	Kind         model.Kind `json:"kind"`
-	Data         string     `json:"data"`    // --data as given
-	Dataset      string     `json:"dataset"` // the name of the queries' dataset
-	Split        string     `json:"split"`
-	RefsPerClass int        `json:"refs_per_class"` // 0: all training windows
-	Seed         uint64     `json:"seed"`
-	ValSubjects  []int      `json:"val_subjects,omitempty"` // --split val: the queries' subjects
-	Normalized   bool       `json:"normalized"`             // the model file's normalisation was applied
-	Threads      int        `json:"threads"`
-	Backend      string     `json:"backend,omitempty"` // what computed the distances: cpu or webgpu
-	Adapter      string     `json:"adapter,omitempty"` // the GPU adapter
-	Seconds      float64    `json:"seconds"`           // distances and metrics, not loading
+	Model string     `json:"model"`
+	Kind  model.Kind `json:"kind"`
+	evalSettings
+	Backend string  `json:"backend,omitempty"` // what computed the distances: cpu or webgpu
+	Adapter string  `json:"adapter,omitempty"` // the GPU adapter
+	Seconds float64 `json:"seconds"`           // distances and metrics, not loading
 	*model.Eval
+}
+
+// evalSettings are the settings of a 1-NN evaluation that cgru eval and
+// cgru baseline both print (the same schema, so that cgru report reads
+// both).
+type evalSettings struct {
+	Data         string `json:"data"`    // --data as given
+	Dataset      string `json:"dataset"` // the name of the queries' dataset
+	Split        string `json:"split"`
+	RefsPerClass int    `json:"refs_per_class"` // 0: all training windows
+	Seed         uint64 `json:"seed"`
+	ValSubjects  []int  `json:"val_subjects,omitempty"` // --split val: the queries' subjects
+	Normalized   bool   `json:"normalized"`             // the model file's normalisation was applied (baselines: never, raw signals)
+	Threads      int    `json:"threads"`
 }
 
 func runEval(args []string, stdout io.Writer) error {
@@ -120,8 +127,8 @@ references. Progress goes to stderr.`)
 	ev.ClassNames = train.ClassNames
 	secs := time.Since(start).Seconds()
 
-	res := evalResult{Model: *modelPath, Kind: net.Kind, Data: *dataPath, Dataset: queries.Name, Split: *splitName,
-		RefsPerClass: *refsPer, Seed: *seed, ValSubjects: valSubjects, Normalized: mf.Normalization != nil, Threads: *threads, Seconds: secs, Eval: ev}
+	res := evalResult{Model: *modelPath, Kind: net.Kind, evalSettings: evalSettings{Data: *dataPath, Dataset: queries.Name, Split: *splitName,
+		RefsPerClass: *refsPer, Seed: *seed, ValSubjects: valSubjects, Normalized: mf.Normalization != nil, Threads: *threads}, Seconds: secs, Eval: ev}
 	res.Backend, _ = eng.status()
 	res.Adapter = eng.Adapter
 	if res.Threads == 0 {
