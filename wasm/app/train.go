@@ -200,6 +200,18 @@ func kindsArg(names []string) ([]model.Kind, error) {
 	return ks, nil
 }
 
+// kindArg parses the arguments {"kind": "sgru" | "cgru"} of an operation
+// on one run.
+func kindArg(req Request) (model.Kind, error) {
+	var arg struct {
+		Kind string `json:"kind"`
+	}
+	if err := args(req, &arg); err != nil {
+		return "", err
+	}
+	return model.ParseKind(arg.Kind)
+}
+
 type trainArgs struct {
 	Kinds []string `json:"kinds"`
 	// Mode is "new" (start over from Config) or "continue" (carry on a
@@ -559,13 +571,7 @@ func (r *run) checkpoint() ([]byte, error) {
 }
 
 func opRunCheckpoint(ctx context.Context, a *App, req Request) (Reply, error) {
-	var arg struct {
-		Kind string `json:"kind"`
-	}
-	if err := args(req, &arg); err != nil {
-		return Reply{}, err
-	}
-	k, err := model.ParseKind(arg.Kind)
+	k, err := kindArg(req)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -653,13 +659,7 @@ func (r *run) record(d *dataset) model.TrainRecord {
 }
 
 func opModelSave(ctx context.Context, a *App, req Request) (Reply, error) {
-	var arg struct {
-		Kind string `json:"kind"`
-	}
-	if err := args(req, &arg); err != nil {
-		return Reply{}, err
-	}
-	k, err := model.ParseKind(arg.Kind)
+	k, err := kindArg(req)
 	if err != nil {
 		return Reply{}, err
 	}
