@@ -61,15 +61,21 @@ var errUsage = errors.New("usage error")
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "cgru: siamese and coupled GRUs for sequence metric learning\n\n")
 	fmt.Fprintf(w, "usage: cgru <command> [flags]\n\ncommands:\n")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
+	listCommands(w, commands)
+	fmt.Fprintf(w, "\nrun 'cgru <command> --help' for a command's flags\n")
+}
+
+// listCommands prints the names and summaries of cs, a line each, in the
+// order of the names (the usage of cgru and of cgru sync).
+func listCommands(w io.Writer, cs map[string]command) {
+	names := make([]string, 0, len(cs))
+	for n := range cs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-9s %s\n", n, cs[n].summary)
 	}
-	fmt.Fprintf(w, "\nrun 'cgru <command> --help' for a command's flags\n")
 }
 
 func main() {

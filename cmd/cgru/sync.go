@@ -47,14 +47,7 @@ derivation.
 
 experiments:
 `)
-	names := make([]string, 0, len(syncCommands))
-	for n := range syncCommands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", n, syncCommands[n].summary)
-	}
+	listCommands(w, syncCommands)
 	fmt.Fprintf(w, "\nrun 'cgru sync <experiment> --help' for its flags; --json output feeds 'cgru report --sync'\n")
 }
 
