@@ -17,7 +17,9 @@ export function channelColor(i) {
   return more[i % more.length];
 }
 
-const axis = (label) => ({
+// axis is the style of every chart's axes, with label and any other uPlot
+// axis options in extra.
+export const axis = (label, extra = {}) => ({
   label,
   stroke: COLORS.text,
   grid: { stroke: COLORS.grid, width: 1 },
@@ -25,6 +27,7 @@ const axis = (label) => ({
   labelSize: 18,
   font: "11px system-ui, sans-serif",
   labelFont: "12px system-ui, sans-serif",
+  ...extra,
 });
 
 // LineChart is a uPlot chart in el: x values and one or more series.

@@ -15,7 +15,7 @@
 // link opens the same experiment.
 
 import { h, clear, card, field, fmt, showAlert, hideAlert, progressBar, toast, readFiles } from "../ui.js";
-import { LineChart, COLORS } from "../charts.js";
+import { LineChart, COLORS, axis } from "../charts.js";
 import uPlot from "../../vendor/uplot/uPlot.esm.js";
 
 const DEFAULTS = {
@@ -88,17 +88,6 @@ class Lane {
     return this.inflight > 0 || this.waiting !== null;
   }
 }
-
-const axis = (label, extra = {}) => ({
-  label,
-  stroke: COLORS.text,
-  grid: { stroke: COLORS.grid, width: 1 },
-  ticks: { stroke: COLORS.grid, width: 1 },
-  labelSize: 18,
-  font: "11px system-ui, sans-serif",
-  labelFont: "12px system-ui, sans-serif",
-  ...extra,
-});
 
 // decades labels a log axis at every k-th power of ten.
 const decades = (k) => (u, vals) => vals.map((v) => {
