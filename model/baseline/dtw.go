@@ -1,7 +1,6 @@
 package baseline
 
 import (
-	"fmt"
 	"math"
 	"slices"
 )
@@ -176,10 +175,7 @@ func (c DTW) Path(a, b Seq) (float64, []Step) {
 // regulariser 0 (DTW has none), so that DTW is a [Measure]. It panics like
 // Distance, or if len(t) != a.T·b.T.
 func (c DTW) Align(t []float64, a, b Seq, w *Work) (cost, reg float64) {
-	checkPair("DTW", a, b)
-	if len(t) != a.T*b.T {
-		panic(fmt.Sprintf("baseline: DTW.Align into %d values for %d×%d", len(t), a.T, b.T))
-	}
+	checkAlign("DTW", t, a, b)
 	if w == nil {
 		w = new(Work)
 	}

@@ -112,10 +112,7 @@ func (o OPW) Distance(a, b Seq, w *Work) float64 {
 // (the KL without its constant mass terms; 0·log 0 = 0). It panics like
 // Distance, or if len(t) != a.T·b.T.
 func (o OPW) Align(t []float64, a, b Seq, w *Work) (cost, reg float64) {
-	checkPair("OPW", a, b)
-	if len(t) != a.T*b.T {
-		panic(fmt.Sprintf("baseline: OPW.Align into %d values for %d×%d", len(t), a.T, b.T))
-	}
+	checkAlign("OPW", t, a, b)
 	if w == nil {
 		w = new(Work)
 	}

@@ -51,6 +51,15 @@ func checkPair(what string, a, b Seq) {
 	}
 }
 
+// checkAlign is checkPair for a Measure's Align, which also panics if t
+// cannot hold the a.T × b.T plan.
+func checkAlign(what string, t []float64, a, b Seq) {
+	checkPair(what, a, b)
+	if len(t) != a.T*b.T {
+		panic(fmt.Sprintf("baseline: %s.Align into %d values for %d×%d", what, len(t), a.T, b.T))
+	}
+}
+
 // sqDist returns ‖x − y‖² over len(x) components (len(y) ≥ len(x)). The
 // squares are summed in a fixed order: component k goes to partial sum
 // k mod 4, in component order, and the result is (s0 + s1) + (s2 + s3),
