@@ -75,15 +75,28 @@ func SplitTrainVal(train *Dataset, nfolds, fold, refsPerClass, queriesPerClass i
 	if queriesPerClass > 0 {
 		tv.Queries = val.Subset(BalancedSubset(val, queriesPerClass, seed))
 	}
-	refIdx := make([]int, tv.Train.Len())
-	for i := range refIdx {
-		refIdx[i] = i
-	}
-	if refsPerClass > 0 {
-		refIdx = BalancedSubset(tv.Train, refsPerClass, seed)
-	}
-	tv.Refs = tv.Train.Subset(refIdx)
+	tv.Refs = tv.Train.Subset(RefIndices(tv.Train, refsPerClass, seed))
 	return tv, nil
+}
+
+// RefIndices returns the windows of train (indices, ascending) that a 1-NN
+// evaluation takes as its references: perClass of each class
+// (BalancedSubset with seed), or all of them when perClass is 0. The
+// validation of a training run, cgru eval, cgru baseline and the page's
+// evaluation all take them so, so that one seed gives one reference set.
+// It panics if perClass < 0.
+func RefIndices(train *Dataset, perClass int, seed uint64) []int {
+	if perClass > 0 {
+		return BalancedSubset(train, perClass, seed)
+	}
+	if perClass < 0 {
+		panic(fmt.Sprintf("data: RefIndices of %d windows per class", perClass))
+	}
+	idx := make([]int, train.Len())
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
 }
 
 // Pair names two windows of a dataset by index.

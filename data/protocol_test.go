@@ -163,3 +163,20 @@ func TestTrainValNormalize(t *testing.T) {
 		t.Errorf("fold 0: first value %v (was %v), queries %v, refs %v", all.Train.X[0], before, all.Queries, all.Refs)
 	}
 }
+
+func TestRefIndices(t *testing.T) {
+	train := Embedded().Train
+	if got, want := RefIndices(train, 3, 7), BalancedSubset(train, 3, 7); !slices.Equal(got, want) || len(got) != 18 {
+		t.Errorf("3 per class: %v, want BalancedSubset's %v", got, want)
+	}
+	all := RefIndices(train, 0, 7)
+	if len(all) != train.Len() || all[0] != 0 || all[len(all)-1] != train.Len()-1 {
+		t.Errorf("0 per class: %d indices from %d to %d, want all %d", len(all), all[0], all[len(all)-1], train.Len())
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("RefIndices(−1) did not panic")
+		}
+	}()
+	RefIndices(train, -1, 7)
+}

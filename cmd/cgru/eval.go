@@ -183,10 +183,7 @@ func evalSets(split *data.Split, splitName string, valSubjects []int, refsPer in
 		}
 		train, queries = train.Subset(rest), train.Subset(val)
 	}
-	refIdx := allIndices(train.Len())
-	if refsPer > 0 {
-		refIdx = data.BalancedSubset(train, refsPer, seed)
-	}
+	refIdx := data.RefIndices(train, refsPer, seed)
 	refs = train.Subset(refIdx)
 	if splitName == "train" {
 		isRef := make([]bool, train.Len())
@@ -243,14 +240,6 @@ func normalized(mf *model.File, split *data.Split) *data.Split {
 	n.Apply(split.Train)
 	n.Apply(split.Test)
 	return split
-}
-
-func allIndices(n int) []int {
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	return idx
 }
 
 // describeRefs names a reference set in every reported figure.

@@ -363,10 +363,7 @@ func opEvaluate(ctx context.Context, a *App, req Request) (Reply, error) {
 // take their windows from here, so that their figures share a protocol.
 func evalSets(d *dataset, refsPerClass, queriesPerClass int, seed uint64) (refs, queries *data.Dataset, refsDesc string, err error) {
 	train, test := d.split.Train, d.split.Test
-	refIdx := allIndices(train.Len())
-	if refsPerClass > 0 {
-		refIdx = data.BalancedSubset(train, refsPerClass, seed)
-	}
+	refIdx := data.RefIndices(train, refsPerClass, seed)
 	queries = test
 	if queriesPerClass > 0 {
 		queries = test.Subset(data.BalancedSubset(test, queriesPerClass, seed))
