@@ -22,6 +22,14 @@ func AddNoise(dst, src []float32, sigma float64, rng *rand.Rand) {
 	}
 }
 
+// NoiseRNG returns the generator of noise level sigma in the noise
+// experiment with seed (cgru noise, the page's noise curves): one stream
+// per level, keyed by the bits of sigma, so that a level draws the same
+// noise whatever the other levels are.
+func NoiseRNG(seed uint64, sigma float64) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, math.Float64bits(sigma)))
+}
+
 // Normalizer maps each channel c to (x − Mean[c]) / Std[c]. Normalisation is
 // off by default (the paper uses raw signals); fit it on training data only.
 // Its fields serialise to JSON so a model file can record it.

@@ -212,6 +212,20 @@ func TestAddNoise(t *testing.T) {
 	}
 }
 
+// TestNoiseRNG: the stream of a level is that of PCG(seed, bits of σ)
+// (golden: the first draws of seed 1, σ = 0.25, which every noise figure
+// of cgru noise and of the page depends on); another level draws other
+// noise.
+func TestNoiseRNG(t *testing.T) {
+	r := NoiseRNG(1, 0.25)
+	if a, b := r.NormFloat64(), r.NormFloat64(); a != -0.11082105031542722 || b != -1.0488557835924452 {
+		t.Errorf("seed 1, σ = 0.25: first draws %.17g, %.17g; want -0.11082105031542722, -1.0488557835924452", a, b)
+	}
+	if NoiseRNG(1, 0.5).NormFloat64() == NoiseRNG(1, 0.25).NormFloat64() {
+		t.Error("σ = 0.5 and 0.25 draw the same noise")
+	}
+}
+
 func TestNormalizer(t *testing.T) {
 	s := Embedded()
 	n := FitNormalizer(s.Train)

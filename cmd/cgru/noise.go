@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"strings"
 
 	"github.com/cgru/cgru/data"
@@ -130,8 +129,7 @@ distance of the positive and of the negative pairs is reported per model.
 	noisy := raw.Clone()
 	x := make([]float32, len(raw.X))
 	for _, sigma := range sigmas {
-		rng := rand.New(rand.NewPCG(*seed, math.Float64bits(sigma)))
-		data.AddNoise(noisy.X, raw.X, sigma, rng)
+		data.AddNoise(noisy.X, raw.X, sigma, data.NoiseRNG(*seed, sigma))
 		for k, net := range nets {
 			copy(x, noisy.X)
 			if norms[k] != nil {

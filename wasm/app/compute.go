@@ -458,8 +458,7 @@ func opNoise(ctx context.Context, a *App, req Request) (Reply, error) {
 	x := model.Seqs[float32]{N: raw.Len(), T: raw.T, I: len(raw.Channels), X: make([]float32, len(raw.X))}
 	steps, total := 0, len(arg.Sigmas)*len(jobs)*len(pairs)
 	for _, sigma := range arg.Sigmas {
-		rng := rand.New(rand.NewPCG(arg.Seed, math.Float64bits(sigma)))
-		data.AddNoise(noisy, raw.X, sigma, rng)
+		data.AddNoise(noisy, raw.X, sigma, data.NoiseRNG(arg.Seed, sigma))
 		for k, j := range jobs {
 			copy(x.X, noisy)
 			if j.norm != nil {
