@@ -85,7 +85,12 @@
 // [Folds] makes the 7-fold leave-3-users-out validation over the training
 // subjects; [NewSampler] draws class-balanced batches (6 per class = 36)
 // whose epochs cover the training set; [AddNoise] adds Gaussian white noise
-// of a given σ; [FitNormalizer] computes per-channel statistics from training
-// data, for the optional normalisation (off by default). Everything random
-// takes a seed (PCG from math/rand/v2) and is deterministic for it.
+// of a given σ (drawn from [NoiseRNG] in the noise experiment);
+// [FitNormalizer] computes per-channel statistics from training data, for
+// the optional normalisation (off by default). [SplitTrainVal] picks a
+// training run's windows, [RefIndices] the references of a 1-NN
+// evaluation, [SamplePairs] the pairs of the noise experiment: the command
+// line and the page take them from here, so that the same settings draw the
+// same windows in both. Everything random takes a seed (PCG from
+// math/rand/v2) and is deterministic for it.
 package data
