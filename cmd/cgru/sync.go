@@ -289,11 +289,8 @@ file instead (default gain 1).`)
 		return syncErr(fmt.Errorf("lyapunov: %w", err))
 	}
 	for g := range gains {
-		m, sd := sampleMeanSD(runs[g])
-		if len(runs[g]) == 1 {
-			sd = math.NaN()
-		}
-		se, _ := sampleMeanSD(ses[g])
+		m, sd := dynamics.Spread(runs[g])
+		se, _ := dynamics.Spread(ses[g]) // the mean standard error
 		res.LambdaMax = append(res.LambdaMax, num(m))
 		res.SD = append(res.SD, num(sd))
 		res.StdErr = append(res.StdErr, num(se))
@@ -334,24 +331,6 @@ func regime(l, sd float64) string {
 		return r
 	}
 	return "marginal (≈ 0: quasi-periodic or the edge of chaos)"
-}
-
-// sampleMeanSD returns the mean and the sample standard deviation (n − 1;
-// 0 for one value).
-func sampleMeanSD(v []float64) (float64, float64) {
-	var m float64
-	for _, x := range v {
-		m += x
-	}
-	m /= float64(len(v))
-	if len(v) < 2 {
-		return m, 0
-	}
-	var s float64
-	for _, x := range v {
-		s += (x - m) * (x - m)
-	}
-	return m, math.Sqrt(s / float64(len(v)-1))
 }
 
 // parallelJobs runs fn(0…n−1) on up to threads goroutines (0: GOMAXPROCS)

@@ -55,6 +55,30 @@ type Estimate struct {
 	X []float64
 }
 
+// Spread returns the mean of estimates of one exponent from several
+// initial states and their sample standard deviation (n − 1; NaN for a
+// single estimate), the spread that Regime weighs: how `cgru sync
+// lyapunov` and the page's sync.lyapunov summarise λ_max over initial
+// states. It panics if there are no estimates.
+func Spread(estimates []float64) (mean, sd float64) {
+	n := len(estimates)
+	if n == 0 {
+		panic("dynamics: Spread of no estimates")
+	}
+	for _, x := range estimates {
+		mean += x
+	}
+	mean /= float64(n)
+	if n < 2 {
+		return mean, math.NaN()
+	}
+	var s float64
+	for _, x := range estimates {
+		s += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(s / float64(n-1))
+}
+
 // Regime names the dynamics a largest Lyapunov exponent l indicates, given
 // its spread sd (a standard deviation over initial states, or a standard
 // error; NaN counts as 0): "chaotic" when l > max(3·sd, 10⁻³), "stable"

@@ -156,7 +156,7 @@ func TestGRUConvergence(t *testing.T) {
 			}
 			ls = append(ls, e.Lambda)
 		}
-		m, sd := meanSD(ls)
+		m, sd := Spread(ls)
 		sds[h] = sd
 		t.Logf("H=20 gain 7.5: %5d steps: λ_max over %d initial states: mean %.4f, sd %.4f", n, seeds, m, sd)
 		if !(m > 0.05 && m < 0.12) {
@@ -172,17 +172,14 @@ func TestGRUConvergence(t *testing.T) {
 	}
 }
 
-func meanSD(v []float64) (float64, float64) {
-	var m float64
-	for _, x := range v {
-		m += x
+func TestSpread(t *testing.T) {
+	// 1, 2, 4: mean 7/3, Σ(x − m)² = 16/9 + 1/9 + 25/9 = 42/9, over n − 1 = 2.
+	if m, sd := Spread([]float64{1, 2, 4}); math.Abs(m-7.0/3) > 1e-15 || math.Abs(sd-math.Sqrt(42.0/18)) > 1e-15 {
+		t.Errorf("Spread(1, 2, 4) = %v, %v; want 7/3, √(42/18)", m, sd)
 	}
-	m /= float64(len(v))
-	var s float64
-	for _, x := range v {
-		s += (x - m) * (x - m)
+	if m, sd := Spread([]float64{0.08}); m != 0.08 || !math.IsNaN(sd) {
+		t.Errorf("Spread of one estimate = %v, %v; want 0.08, NaN", m, sd)
 	}
-	return m, math.Sqrt(s / float64(len(v)-1))
 }
 
 func TestCancel(t *testing.T) {

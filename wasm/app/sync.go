@@ -401,19 +401,7 @@ func opSyncLyapunov(ctx context.Context, a *App, req Request) (Reply, error) {
 	}
 	// As the command: the mean, the sample standard deviation over the
 	// initial states (none for one), the mean standard error.
-	var m float64
-	for _, v := range runs {
-		m += v
-	}
-	m /= float64(len(runs))
-	sd := math.NaN()
-	if len(runs) > 1 {
-		var q float64
-		for _, v := range runs {
-			q += (v - m) * (v - m)
-		}
-		sd = math.Sqrt(q / float64(len(runs)-1))
-	}
+	m, sd := dynamics.Spread(runs)
 	res := SyncLyapunov{Network: n.desc, Hidden: n.net.Hidden, Gain: arg.Gain, Steps: arg.Steps, Transient: arg.Transient,
 		Inits: arg.Inits, LambdaMax: jsonNum(m), SD: jsonNum(sd), StdErr: jsonNum(ses / float64(len(runs))),
 		Threshold: dynamics.DiffusiveThreshold(m), Regime: dynamics.Regime(m, sd),
