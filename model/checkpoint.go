@@ -99,7 +99,7 @@ func (st *TrainState[F]) MarshalCheckpoint(run any) ([]byte, error) {
 func UnmarshalCheckpoint[F Float](b []byte, name string) (*TrainState[F], json.RawMessage, error) {
 	var c checkpoint
 	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, jsonError(b, err))
+		return nil, nil, fmt.Errorf("%s: %w", name, JSONError(b, err))
 	}
 	if c.Format != CheckpointFormat || c.Version != 1 {
 		return nil, nil, fmt.Errorf("%s: format %q version %d, want %q version 1", name, c.Format, c.Version, CheckpointFormat)

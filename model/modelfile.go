@@ -76,7 +76,7 @@ func ParseFile(b []byte, name string) (*File, error) {
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(b, &top); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, jsonError(b, err))
+		return nil, fmt.Errorf("%s: %w", name, JSONError(b, err))
 	}
 	if top == nil {
 		return nil, fail("not a JSON object")
@@ -254,8 +254,13 @@ func parseRow[F Float](dst []F, r json.RawMessage, path string) error {
 	return nil
 }
 
-// jsonError adds the line and column to a JSON syntax error.
-func jsonError(b []byte, err error) error {
+// JSONError describes an error of json.Unmarshal on b for a person: a
+// syntax error or a value of the wrong type with its line and column
+// ("line 3, column 16: invalid character ',' …", "line 1, column 20:
+// string where float64 is wanted"), a truncated input as such; other
+// errors unchanged. The model file and the CLI's JSON inputs report their
+// errors with it.
+func JSONError(b []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		line, col := lineCol(b, se.Offset-1) // Offset is just past the bad byte

@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -185,5 +186,28 @@ func TestInit(t *testing.T) {
 	}
 	if sd := math.Sqrt(s2 / float64(len(hc))); sd < 0.08 || sd > 0.12 {
 		t.Errorf("paper coupling weights: sd %g, want ≈ 0.1", sd)
+	}
+}
+
+// TestJSONError: syntax and type errors with their line and column (as
+// the model file, a checkpoint and the CLI's JSON inputs report them);
+// other errors unchanged.
+func TestJSONError(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"{\"a\": 1,\n \"b\": }", "line 2, column 7: invalid character '}' looking for beginning of value"},
+		{`{"a": "x"}`, "line 1, column 10: string where int is wanted"},
+		{`{"a": 1`, "line 1, column 7: unexpected end of JSON input"},
+	} {
+		var v struct {
+			A int `json:"a"`
+		}
+		err := json.Unmarshal([]byte(c.in), &v)
+		if got := JSONError([]byte(c.in), err); got == nil || got.Error() != c.want {
+			t.Errorf("%q: %v, want %q", c.in, got, c.want)
+		}
+	}
+	other := errors.New("other")
+	if got := JSONError(nil, other); got != other {
+		t.Errorf("another error: %v", got)
 	}
 }

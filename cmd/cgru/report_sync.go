@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cgru/cgru/model"
 	"github.com/cgru/cgru/model/dynamics"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -54,7 +54,7 @@ func parseSyncFile(b []byte, path string) (*syncFile, error) {
 		Experiment string `json:"experiment"`
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, syncJSONError(b, err))
+		return nil, fmt.Errorf("%s: %v", path, model.JSONError(b, err))
 	}
 	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	if !strings.HasPrefix(base, "sync-") {
@@ -141,18 +141,6 @@ func parseSyncFile(b []byte, path string) (*syncFile, error) {
 		return nil, bad("experiment: %q, want lyapunov, pair, threshold or gate", head.Experiment)
 	}
 	return f, nil
-}
-
-// syncJSONError adds the line and column to a JSON syntax error.
-func syncJSONError(b []byte, err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		off := max(0, min(int(se.Offset)-1, len(b)))
-		line := 1 + bytes.Count(b[:off], []byte("\n"))
-		col := off - bytes.LastIndexByte(b[:off], '\n')
-		return fmt.Errorf("line %d, column %d: %v", line, col, se)
-	}
-	return err
 }
 
 // labelSyncFiles makes the figure names unique.

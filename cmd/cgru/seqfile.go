@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"strconv"
+
+	"github.com/cgru/cgru/model"
 )
 
 // Sequence files of DESIGN.md §5: a batch {"x": [N][T][I], "labels": [N]}
@@ -60,32 +62,12 @@ func readObject(path string) (map[string]json.RawMessage, error) {
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(b, &top); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, describeJSONError(b, err))
+		return nil, fmt.Errorf("%s: %w", path, model.JSONError(b, err))
 	}
 	if top == nil {
 		return nil, fmt.Errorf("%s: not a JSON object", path)
 	}
 	return top, nil
-}
-
-func describeJSONError(b []byte, err error) error {
-	off := int64(-1)
-	switch e := err.(type) {
-	case *json.SyntaxError:
-		off = e.Offset - 1
-	case *json.UnmarshalTypeError:
-		off = e.Offset
-	}
-	if off < 0 {
-		if err.Error() == "unexpected end of JSON input" {
-			return fmt.Errorf("unexpected end of file (truncated?)")
-		}
-		return err
-	}
-	off = max(0, min(off, int64(len(b))))
-	line := 1 + bytes.Count(b[:off], []byte("\n"))
-	col := int(off) - bytes.LastIndexByte(b[:off], '\n')
-	return fmt.Errorf("line %d, column %d: %v", line, col, err)
 }
 
 // readBatch reads a batch file: N ≥ 2 sequences of one length and their
