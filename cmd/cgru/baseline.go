@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/internal/harness"
 	"github.com/cgru/cgru/model"
 	"github.com/cgru/cgru/model/baseline"
 )
@@ -195,7 +196,7 @@ Progress goes to stderr; Ctrl-C stops the run (exit status 130).`)
 		bar = newProgress(stderr, fmt.Sprintf("%s training", m), cfg.RVSML.MaxIter)
 	}
 	lastDone := 0
-	res, err := baseline.Run(ctx, cfg, labeledOf(trainSet), labeledOf(refs), labeledOf(queries), len(train.ClassNames), func(p baseline.Progress) {
+	res, err := baseline.Run(ctx, cfg, harness.Labeled(trainSet), harness.Labeled(refs), harness.Labeled(queries), len(train.ClassNames), func(p baseline.Progress) {
 		switch p.Stage {
 		case "train":
 			bar.Add(1)
@@ -258,15 +259,6 @@ Progress goes to stderr; Ctrl-C stops the run (exit status 130).`)
 	}
 	printEvalBody(stdout, ev, refsDesc, out.Seconds, out.Threads)
 	return nil
-}
-
-// labeledOf returns a dataset's windows as baseline sequences with labels
-// (nil: none).
-func labeledOf(d *data.Dataset) baseline.Labeled {
-	if d == nil {
-		return baseline.Labeled{}
-	}
-	return baseline.Labeled{Seqs: baseline.FromFloat32(d.X, d.Len(), d.T, len(d.Channels)), Labels: d.Labels}
 }
 
 // settingsOf lists the settings a method uses, for the JSON output and the

@@ -1,13 +1,14 @@
 // Package harness is the set-up that the command-line tool (cmd/cgru) and
 // the page's worker (wasm/app) share around the engine, so that the same
 // settings give the same runs in both: a dataset's windows as the model's
-// sequences, pairs of windows as the model's pairs (gathered into a batch
-// of only the windows they use), the data of a training run (its batches
-// and its validation), the training step that cgru bench and the page's
-// bench time, and the summaries (median, mean and standard deviation) they
-// report.
+// sequences (and the baselines'), pairs of windows as the model's pairs
+// (gathered into a batch of only the windows they use), the data of a
+// training run (its batches and its validation), the training step that
+// cgru bench and the page's bench time, and the summaries (median, mean
+// and standard deviation) they report.
 //
-// It joins package data and package model, which do not know each other.
+// It joins package data and the engine's packages (model, model/baseline),
+// which do not know each other.
 // It is pure Go: no cgo, no syscall/js, one goroutine.
 package harness
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/cgru/cgru/data"
 	"github.com/cgru/cgru/model"
+	"github.com/cgru/cgru/model/baseline"
 )
 
 // Seqs views d's windows as a batch of float32 sequences ([N][T][I], the
@@ -33,6 +35,16 @@ func Seqs64(d *data.Dataset) model.Seqs[float64] {
 		x.X[i] = float64(v)
 	}
 	return x
+}
+
+// Labeled returns d's windows as the baselines' sequences (float64, as
+// they are: the baselines do not normalise) with their labels; nil gives
+// none.
+func Labeled(d *data.Dataset) baseline.Labeled {
+	if d == nil {
+		return baseline.Labeled{}
+	}
+	return baseline.Labeled{Seqs: baseline.FromFloat32(d.X, d.Len(), d.T, len(d.Channels)), Labels: d.Labels}
 }
 
 // Pairs converts pairs of window indices to the model's pairs.

@@ -28,6 +28,22 @@ func TestSeqs(t *testing.T) {
 	}
 }
 
+func TestLabeled(t *testing.T) {
+	d := data.Embedded().Test
+	l := Labeled(d)
+	if len(l.Seqs) != d.Len() || !slices.Equal(l.Labels, d.Labels) || l.Seqs[3].T != 128 || l.Seqs[3].D != 9 {
+		t.Fatalf("Labeled: %d sequences, labels equal %v", len(l.Seqs), slices.Equal(l.Labels, d.Labels))
+	}
+	for i, v := range d.Window(3) {
+		if l.Seqs[3].X[i] != float64(v) {
+			t.Fatalf("window 3 value %d: %v, want %v", i, l.Seqs[3].X[i], v)
+		}
+	}
+	if e := Labeled(nil); e.Seqs != nil || e.Labels != nil {
+		t.Errorf("Labeled(nil) = %+v", e)
+	}
+}
+
 func TestPairs(t *testing.T) {
 	ps := []data.Pair{{A: 5, B: 2}, {A: 2, B: 9}, {A: 9, B: 5}, {A: 7, B: 7}}
 	if got, want := Pairs(ps), []model.Pair{{A: 5, B: 2}, {A: 2, B: 9}, {A: 9, B: 5}, {A: 7, B: 7}}; !slices.Equal(got, want) {

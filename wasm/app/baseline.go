@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/internal/harness"
 	"github.com/cgru/cgru/model"
 	"github.com/cgru/cgru/model/baseline"
 )
@@ -166,12 +167,6 @@ func prepareBaseline(a *App, op string, arg baselineArgs, all bool) (*baselineJo
 			Tol: c.RVSML.Tol, Lambda1: c.OPW.Lambda1, Lambda2: c.OPW.Lambda2, Delta: c.OPW.Delta, SinkhornIters: c.OPW.Iterations}}, nil
 }
 
-// labeledOf returns a dataset's windows as the baselines' sequences
-// (float64, raw: the baselines do not normalise) with their labels.
-func labeledOf(d *data.Dataset) baseline.Labeled {
-	return baseline.Labeled{Seqs: baseline.FromFloat32(d.X, d.Len(), d.T, len(d.Channels)), Labels: d.Labels}
-}
-
 // pacer returns a progress callback for baseline.Run that yields to the
 // host and calls emit after every RVSML alternation, after the last row of
 // the distance matrix, and after any row once baselineYieldEvery has
@@ -212,13 +207,13 @@ func opBaseline(ctx context.Context, a *App, req Request) (Reply, error) {
 		return Reply{}, err
 	}
 	defer end()
-	refs, queries := labeledOf(job.refs), labeledOf(job.queries)
+	refs, queries := harness.Labeled(job.refs), harness.Labeled(job.queries)
 	var out []BaselineResult
 	for i, m := range job.methods {
 		cfg := job.cfg(m)
 		var train baseline.Labeled
 		if m != baseline.MethodDTW {
-			train = labeledOf(job.train)
+			train = harness.Labeled(job.train)
 		}
 		progress := a.pacer(func(p baseline.Progress) {
 			ev := map[string]any{"task": "baseline", "method": m, "index": i, "methods": len(job.methods), "stage": p.Stage}
@@ -284,7 +279,7 @@ func opBaselineCost(ctx context.Context, a *App, req Request) (Reply, error) {
 		return Reply{}, err
 	}
 	first := func(d *data.Dataset, n int) baseline.Labeled {
-		return labeledOf(d.Subset(allIndices(min(n, d.Len()))))
+		return harness.Labeled(d.Subset(allIndices(min(n, d.Len()))))
 	}
 	q, r := first(job.queries, costQueries), first(job.refs, costRefs)
 	sample := job.train.Subset(data.BalancedSubset(job.train, costTrainPerClass, job.seed))
@@ -294,7 +289,7 @@ func opBaselineCost(ctx context.Context, a *App, req Request) (Reply, error) {
 		cfg.RVSML.MaxIter = 1
 		var train baseline.Labeled
 		if m != baseline.MethodDTW {
-			train = labeledOf(sample)
+			train = harness.Labeled(sample)
 		}
 		trainS, distS := math.Inf(1), math.Inf(1)
 		start := time.Now()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/internal/harness"
 	"github.com/cgru/cgru/model/baseline"
 )
 
@@ -72,7 +73,7 @@ func TestBaseline(t *testing.T) {
 	tr := sp.Train.Subset(data.BalancedSubset(sp.Train, 4, 5))
 	for i, m := range baseline.Methods {
 		got := res.Results[i]
-		want, err := baseline.Run(context.Background(), baseline.DefaultConfig(m), labeledOf(tr), labeledOf(r), labeledOf(q), 6, nil)
+		want, err := baseline.Run(context.Background(), baseline.DefaultConfig(m), harness.Labeled(tr), harness.Labeled(r), harness.Labeled(q), 6, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +107,7 @@ func TestBaseline(t *testing.T) {
 	correct := 0
 	var dtw baseline.DTW
 	dtw.Band = -1
-	lq, lr := labeledOf(q), labeledOf(r)
+	lq, lr := harness.Labeled(q), harness.Labeled(r)
 	for i, s := range lq.Seqs {
 		best, bestD := -1, math.Inf(1)
 		for j, rs := range lr.Seqs {
