@@ -72,6 +72,18 @@ build_site() {
 }
 
 run_tests() {
+	# The WebGPU engine is cgo (wgpu-native): without a C compiler Go turns
+	# cgo off and its tests would compile out instead of running.
+	if [ "$(go env CGO_ENABLED)" != 1 ]; then
+		echo "build.sh: cgo is off (no C compiler?): the WebGPU engine's tests need it (Debian: apt-get install gcc)" >&2
+		return 1
+	fi
+	local har="${CGRU_HAR:-../shared/data/uci-har/UCI HAR Dataset}"
+	if [ -f "$har/train/y_train.txt" ]; then
+		echo "== real UCI HAR tests use $har"
+	else
+		echo "== NOTE: no UCI HAR copy at $har: data/'s real-data tests will skip (set CGRU_HAR)"
+	fi
 	echo "== the web page (serve/ embeds it; its browser tests need it)"
 	build_site
 	echo "== go vet"
@@ -86,7 +98,10 @@ run_tests() {
 	# gpu/ and cmd/cgru run the WebGPU engine on the first adapter (Mesa's
 	# lavapipe in CI) and in headless Chromium (SwiftShader); without one they
 	# fail, unless CGRU_NO_GPU=1 / CGRU_NO_BROWSER=1 skip them knowingly.
-	go test -count=1 ./...
+	# serve/'s browser tests measure the page's responsiveness while it
+	# trains: they run on their own, not beside the GPU tests' CPU load.
+	go test -count=1 $(go list ./... | grep -v '/serve$')
+	go test -count=1 ./serve/
 	echo "== go test (native, GOEXPERIMENT=simd kernels)"
 	GOEXPERIMENT=$SIMD_EXPERIMENT go vet ./model/...
 	GOEXPERIMENT=$SIMD_EXPERIMENT go test -count=1 ./model/... ./cmd/...
@@ -102,11 +117,14 @@ run_tests() {
 	build_cli
 	local tour
 	tour="$(mktemp -d)"
-	docs/quickstart.sh "$tour" >"$tour/log" 2>&1 || { cat "$tour/log"; echo "docs/quickstart.sh failed" >&2; return 1; }
-	echo "ok: $(ls "$tour/report" | wc -l) report files in $tour/report"
+	docs/quickstart.sh "$tour" >"$tour/log" 2>&1 || { cat "$tour/log"; echo "docs/quickstart.sh failed (its files are in $tour)" >&2; return 1; }
+	echo "ok: $(ls "$tour/report" | wc -l) report files"
+	rm -rf "$tour"
 	echo "== fuzzing (${FUZZTIME} per target)"
 	for t in "${FUZZ_TARGETS[@]}"; do
-		go test -run='^$' -fuzz="^${t#* }\$" -fuzztime="$FUZZTIME" "./${t% *}"
+		# No minimizing: with it, the short budget went on shrinking the
+		# first large seed input (9 executions in 10 s for two targets).
+		go test -run='^$' -fuzz="^${t#* }\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=0 "./${t% *}"
 	done
 }
 

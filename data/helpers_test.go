@@ -13,9 +13,16 @@ import (
 	"testing/fstest"
 )
 
-// sharedHAR is the real UCI HAR copy of the project (DESIGN.md §6), relative
-// to this package; tests that need it skip when it is absent.
-const sharedHAR = "../../shared/data/uci-har/UCI HAR Dataset"
+// sharedHAR is the real UCI HAR copy of the project (DESIGN.md §6): the
+// folder CGRU_HAR names, or the shared copy next to the checkout, relative to
+// this package. Tests that need it skip when it is absent (./build.sh test
+// says so), and fail instead when CGRU_HAR is set.
+var sharedHAR = func() string {
+	if d := os.Getenv("CGRU_HAR"); d != "" {
+		return d
+	}
+	return "../../shared/data/uci-har/UCI HAR Dataset"
+}()
 
 // needHAR skips t unless the shared UCI HAR copy is present. Under js/wasm
 // (slow, and without a real file system in browsers) it always skips.
@@ -25,7 +32,10 @@ func needHAR(t testing.TB) {
 		t.Skip("skipping the full UCI HAR data under js/wasm")
 	}
 	if _, err := os.Stat(filepath.Join(sharedHAR, "train", "y_train.txt")); err != nil {
-		t.Skipf("no shared UCI HAR copy at %s", sharedHAR)
+		if os.Getenv("CGRU_HAR") != "" {
+			t.Fatalf("CGRU_HAR: %v", err)
+		}
+		t.Skipf("no shared UCI HAR copy at %s (set CGRU_HAR to its \"UCI HAR Dataset\" folder)", sharedHAR)
 	}
 }
 
