@@ -59,23 +59,26 @@ w.onerror = (e) => { console.error("worker error: " + e.message); window.report 
 
 // Report mirrors the report of gpu/internal/paritywasm.
 type browserReport struct {
-	Adapter     string               `json:"adapter"`
-	AutoBackend string               `json:"auto_backend"`
-	AutoReason  string               `json:"auto_reason"`
-	Results     []parity.Result      `json:"results"`
-	Train       []parity.TrainResult `json:"train"`
-	StepWork    Stats                `json:"step_work"`
-	StepMS      float64              `json:"step_ms"`
-	LossGPUms   float64              `json:"loss_gpu_ms"`
-	LossCPUms   float64              `json:"loss_cpu_ms"`
-	Seconds     float64              `json:"seconds"`
-	Error       string               `json:"error"`
+	Adapter      string               `json:"adapter"`
+	AutoBackend  string               `json:"auto_backend"`
+	AutoReason   string               `json:"auto_reason"`
+	PlainBackend string               `json:"plain_backend"`
+	PlainReason  string               `json:"plain_reason"`
+	Results      []parity.Result      `json:"results"`
+	Train        []parity.TrainResult `json:"train"`
+	StepWork     Stats                `json:"step_work"`
+	StepMS       float64              `json:"step_ms"`
+	LossGPUms    float64              `json:"loss_gpu_ms"`
+	LossCPUms    float64              `json:"loss_cpu_ms"`
+	Seconds      float64              `json:"seconds"`
+	Error        string               `json:"error"`
 }
 
 // TestBrowserParity builds gpu/internal/paritywasm for js/wasm, runs it in a
 // dedicated Web Worker of headless Chromium with WebGPU on SwiftShader, and
 // checks the same parity cases as the native tests (golden, real-size, ten
-// training steps), the browser's self-test of "auto", the GPU work of a
+// training steps), the browser's self-test of "auto" (with AllowSoftware;
+// plain "auto" must pass SwiftShader over), the GPU work of a
 // training step, and that the worker logged no error or warning (WebGPU
 // validation errors arrive as warnings). Without Chromium it fails unless
 // CGRU_NO_BROWSER=1.
@@ -138,7 +141,12 @@ func TestBrowserParity(t *testing.T) {
 		t.Fatalf("in the browser: %s\nconsole:\n%s", rep.Error, b.Problems())
 	}
 	if rep.AutoBackend != "webgpu" {
-		t.Errorf(`Choose("auto") in the browser gave %q: %s`, rep.AutoBackend, rep.AutoReason)
+		t.Errorf(`"auto" with AllowSoftware in the browser gave %q: %s`, rep.AutoBackend, rep.AutoReason)
+	}
+	// SwiftShader is a software adapter: plain "auto" passes it over.
+	t.Logf(`plain "auto": %s %s`, rep.PlainBackend, rep.PlainReason)
+	if want := SoftwareReason("SwiftShader"); rep.PlainBackend != "cpu" || rep.PlainReason != want {
+		t.Errorf(`Choose("auto") on SwiftShader gave %q (%q), want cpu (%q)`, rep.PlainBackend, rep.PlainReason, want)
 	}
 	golden, err := os.ReadFile("../testdata/golden.json")
 	if err != nil {

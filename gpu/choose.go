@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cgru/cgru/model"
 )
@@ -21,15 +22,21 @@ type Choice struct {
 	// (Mesa's lavapipe natively, SwiftShader in Chromium without a GPU):
 	// it computes correctly but slower than the CPU engine (measured: a
 	// CGRU step of 36 windows takes about 4× as long on SwiftShader as on
-	// the wasm CPU engine), so a caller may prefer "cpu" then.
+	// the wasm CPU engine, 37× on lavapipe as natively). Only "webgpu", or
+	// "auto" with Options.AllowSoftware, gives such an adapter.
 	Software bool
-	// Reason says why the CPU engine runs ("" otherwise): no adapter, a
-	// failed self-test, a build without WebGPU, or "--backend cpu".
+	// Reason says why the CPU engine runs ("" otherwise): no adapter, only
+	// a software adapter (SoftwareReason), a failed self-test, a build
+	// without WebGPU, or "--backend cpu".
 	Reason string
 }
 
 // Options adjust Choose; the zero value is what Choose uses.
 type Options struct {
+	// AllowSoftware lets "auto" take a software adapter (Choice.Software:
+	// lavapipe, SwiftShader), which it otherwise passes over for the CPU
+	// engine, faster there. "webgpu" takes any adapter.
+	AllowSoftware bool
 	// SkipSelfTest leaves out the start-up self-test of "auto".
 	SkipSelfTest bool
 	// OnFallback, if not nil, is set as the OnFallback of the *Auto that
@@ -43,8 +50,9 @@ type Options struct {
 // Choose returns the engine for backend "auto", "webgpu" or "cpu"; threads
 // is the CPU engine's number of goroutines (0: GOMAXPROCS). "auto" gives the
 // WebGPU engine, wrapped in an *Auto that falls back to the CPU engine,
-// when an adapter and a device are obtained and the self-test passes, and
-// the CPU engine with the reason otherwise; "webgpu" gives the *Engine or an
+// when a hardware adapter and a device are obtained and the self-test
+// passes, and the CPU engine with the reason otherwise (a software adapter
+// too: SoftwareReason); "webgpu" gives the *Engine on any adapter, or an
 // error saying why there is none; "cpu" gives the CPU engine. ctx bounds the
 // time spent getting an adapter and a device. In js/wasm call it from a
 // goroutine, never inside a js.FuncOf callback.
@@ -65,6 +73,11 @@ func ChooseWith(ctx context.Context, backend string, threads int, opt Options) (
 		return Choice{}, fmt.Errorf("gpu: unknown backend %q (want auto, webgpu or cpu)", backend)
 	}
 	e, err := open(ctx, opt.faults)
+	if err == nil && backend == "auto" && e.Software() && !opt.AllowSoftware {
+		reason := SoftwareReason(e.Adapter())
+		e.Close()
+		return cpu(reason), nil
+	}
 	if err == nil && backend == "auto" && !opt.SkipSelfTest {
 		if err = selfTest(e, opt.faults); err != nil {
 			e.Close()
@@ -81,6 +94,23 @@ func ChooseWith(ctx context.Context, backend string, threads int, opt Options) (
 	}
 	a := &Auto{gpu: e, cpu: &model.CPU[float32]{Threads: threads}, backend: "webgpu", OnFallback: opt.OnFallback}
 	return Choice{Engine: a, Backend: "webgpu", Adapter: e.Adapter(), Software: e.Software()}, nil
+}
+
+// SoftwareReason is the reason "auto" gives for the CPU engine when the only
+// WebGPU adapter is a software one (adapter as Engine.Adapter says it):
+// "only a software WebGPU adapter (SwiftShader): the pure-Go engine is
+// faster here".
+func SoftwareReason(adapter string) string {
+	name := adapter
+	switch a := strings.ToLower(adapter); {
+	case strings.Contains(a, "swiftshader"):
+		name = "SwiftShader"
+	case strings.Contains(a, "llvmpipe"), strings.Contains(a, "lavapipe"), strings.Contains(a, "mesa"):
+		name = "Mesa's lavapipe"
+	case name == "":
+		name = "unnamed"
+	}
+	return "only a software WebGPU adapter (" + name + "): the pure-Go engine is faster here"
 }
 
 // Error is a failure of the GPU engine: no WebGPU, no adapter or device,

@@ -8,14 +8,24 @@
 // # Choosing an engine
 //
 // [Choose] returns the engine for a backend name: "cpu" (model.CPU), "webgpu"
-// (an error when WebGPU is not available) or "auto" (WebGPU when an adapter
-// and a device are obtained and a start-up self-test, a tiny forward and
-// backward pass of both models compared with the CPU engine, passes;
-// otherwise the CPU engine, with the reason in [Choice.Reason]). A build
-// without WebGPU (CGO_ENABLED=0 natively, or another GOOS) compiles and
-// gives the CPU engine for "auto", with that reason. [Choice.Software] says
-// when the adapter is a CPU implementation of WebGPU (lavapipe, SwiftShader):
-// correct, but slower than the CPU engine, so a caller may prefer "cpu".
+// (the GPU engine on any adapter; an error when WebGPU is not available) or
+// "auto" (WebGPU when a hardware adapter and a device are obtained and a
+// start-up self-test, a tiny forward and backward pass of both models
+// compared with the CPU engine, passes; otherwise the CPU engine, with the
+// reason in [Choice.Reason]). A build without WebGPU (CGO_ENABLED=0
+// natively, or another GOOS) compiles and gives the CPU engine for "auto",
+// with that reason.
+//
+// "auto" passes a software adapter over: when the adapter is a CPU
+// implementation of WebGPU (Mesa's lavapipe or llvmpipe natively,
+// SwiftShader in Chromium without a GPU; [Choice.Software] for "webgpu"),
+// it gives the CPU engine with the reason "only a software WebGPU adapter
+// (SwiftShader): the pure-Go engine is faster here" ([SoftwareReason]).
+// Such an adapter computes correctly but slowly: a CGRU step of 36 windows
+// took 2.7 s on lavapipe against 72 ms on the CPU engine, and 3.3 to 6.7 s
+// on SwiftShader against 0.28 s on the page's pure-Go engine (README, "The
+// GPU engine"). "webgpu" still takes it, and so does "auto" with
+// [Options].AllowSoftware (the fallback tests use it on lavapipe).
 //
 // The engine "auto" returns, when it is the GPU one, is an [*Auto]: on device
 // loss or any GPU error it switches to the CPU engine for the rest of the run,

@@ -90,6 +90,9 @@ func open(ctx context.Context, f *faults) (*Engine, error) {
 		return nil, &Error{Op: "open", Err: fmt.Errorf("%w: %d invocations per workgroup, workgroup size x %d, %d storage buffers per stage (want 256, 256, 7)",
 			ErrLimits, l.MaxComputeInvocationsPerWorkgroup, l.MaxComputeWorkgroupSizeX, l.MaxStorageBuffersPerShaderStage)}
 	}
+	if f != nil && f.software != nil {
+		d.software = *f.software
+	}
 	return &Engine{d: d, faults: f, progs: map[shapeKey]*program{}, groups: map[groupKey]*wgpu.BindGroup{}, pairsN: -1}, nil
 }
 

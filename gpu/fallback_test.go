@@ -93,7 +93,8 @@ func TestFallbackNoAdapter(t *testing.T) {
 // makes "auto" give the CPU engine with the mismatch as the reason.
 func TestFallbackSelfTest(t *testing.T) {
 	needGPU(t)
-	c, err := ChooseWith(context.Background(), "auto", 1, Options{faults: &faults{selfTestBias: 0.5}})
+	// AllowSoftware: the self-test runs on lavapipe too.
+	c, err := ChooseWith(context.Background(), "auto", 1, Options{AllowSoftware: true, faults: &faults{selfTestBias: 0.5}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestFallbackSelfTest(t *testing.T) {
 	t.Logf("reason: %s", c.Reason)
 	trainRun(t, c.Engine)
 	// Without the fault the self-test passes and "auto" is the GPU.
-	c, err = ChooseWith(context.Background(), "auto", 1, Options{})
+	c, err = ChooseWith(context.Background(), "auto", 1, Options{AllowSoftware: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func TestFallbackDeviceLost(t *testing.T) {
 	needGPU(t)
 	f := &faults{}
 	var told []string
-	c, err := ChooseWith(context.Background(), "auto", 1, Options{faults: f, OnFallback: func(r string) { told = append(told, r) }})
+	c, err := ChooseWith(context.Background(), "auto", 1, Options{AllowSoftware: true, faults: f, OnFallback: func(r string) { told = append(told, r) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +151,65 @@ func TestFallbackDeviceLost(t *testing.T) {
 		r := parity.Rel(f64(got.Params[tn.Off:tn.Off+tn.Size()]), f64(want.Params[tn.Off:tn.Off+tn.Size()]), 0)
 		if !(r <= parity.TrainTol) {
 			t.Errorf("%s after the fallback differs from the CPU run by %.3g relative", tn.Name, r)
+		}
+	}
+}
+
+// TestAutoSoftware: "auto" passes a software adapter over for the CPU
+// engine, saying so, unless AllowSoftware; it takes a hardware one;
+// "webgpu" takes either. The adapter's kind is forced both ways, so the
+// test means the same on lavapipe and on a real GPU.
+func TestAutoSoftware(t *testing.T) {
+	needGPU(t)
+	yes, no := true, false
+	ctx := context.Background()
+	c, err := ChooseWith(ctx, "auto", 1, Options{faults: &faults{software: &yes}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Engine.(*model.CPU[float32]); !ok || c.Backend != "cpu" || c.Software || c.Adapter != "" ||
+		!strings.HasPrefix(c.Reason, "only a software WebGPU adapter (") || !strings.HasSuffix(c.Reason, "): the pure-Go engine is faster here") {
+		t.Fatalf("auto on a software adapter: %T backend %q software %v adapter %q reason %q", c.Engine, c.Backend, c.Software, c.Adapter, c.Reason)
+	}
+	t.Logf("reason: %s", c.Reason)
+	for _, tc := range []struct {
+		name    string
+		backend string
+		opt     Options
+		soft    bool
+	}{
+		{"auto, AllowSoftware", "auto", Options{AllowSoftware: true, SkipSelfTest: true, faults: &faults{software: &yes}}, true},
+		{"auto, hardware", "auto", Options{SkipSelfTest: true, faults: &faults{software: &no}}, false},
+		{"webgpu, software", "webgpu", Options{faults: &faults{software: &yes}}, true},
+	} {
+		c, err := ChooseWith(ctx, tc.backend, 1, tc.opt)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if c.Backend != "webgpu" || c.Software != tc.soft || c.Reason != "" || c.Adapter == "" {
+			t.Errorf("%s: backend %q software %v reason %q adapter %q", tc.name, c.Backend, c.Software, c.Reason, c.Adapter)
+		}
+		switch e := c.Engine.(type) {
+		case *Auto:
+			e.GPU().Close()
+		case *Engine:
+			e.Close()
+		default:
+			t.Errorf("%s: a %T", tc.name, c.Engine)
+		}
+	}
+}
+
+// TestSoftwareReason names the software adapters as a reader knows them.
+func TestSoftwareReason(t *testing.T) {
+	for adapter, want := range map[string]string{
+		"google swiftshader SwiftShader Device (Subzero)":             "SwiftShader",
+		"llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, CPU, wgpu-native)": "Mesa's lavapipe",
+		"Some CPU adapter (Vulkan, CPU, wgpu-native)":                 "Some CPU adapter (Vulkan, CPU, wgpu-native)",
+		"": "unnamed",
+	} {
+		if got, w := SoftwareReason(adapter), "only a software WebGPU adapter ("+want+"): the pure-Go engine is faster here"; got != w {
+			t.Errorf("SoftwareReason(%q) = %q, want %q", adapter, got, w)
 		}
 	}
 }

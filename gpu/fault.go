@@ -10,4 +10,8 @@ type faults struct {
 	// loseAtSubmit makes the engine's n-th submit (1-based, counted from
 	// Open) fail as a lost device, and every later one too.
 	loseAtSubmit int
+	// software, when not nil, overrides whether the adapter counts as a
+	// software one (Engine.Software), to test "auto"'s policy on any
+	// adapter.
+	software *bool
 }

@@ -17,10 +17,13 @@ import (
 
 // The engine choice, in one place. The page's setting (operation
 // "engine.set") is "auto" by default: gpu.ChooseWith("auto") gives WebGPU
-// when an adapter and a device are obtained and the engine's start-up
-// self-test passes, the pure-Go engine otherwise, with the reason; "webgpu"
-// insists on WebGPU (the CPU engine, and why, when there is none); "cpu"
-// takes the pure-Go engine. Every consumer (each training run, the
+// when a hardware adapter and a device are obtained and the engine's
+// start-up self-test passes, the pure-Go engine otherwise, with the reason
+// (a software adapter such as SwiftShader is slower than the pure-Go
+// engine: "only a software WebGPU adapter (SwiftShader): the pure-Go engine
+// is faster here"); "webgpu" insists on WebGPU, software adapters included
+// (the CPU engine, and why, when there is none); "cpu" takes the pure-Go
+// engine. Every consumer (each training run, the
 // evaluation task) gets its own engine, since an engine is not safe for
 // concurrent use; the start-up choice is made at once, for the badge, and
 // handed to the first consumer.
@@ -66,15 +69,16 @@ func (w *worker) probe() {
 }
 
 // choose makes a choice for pref, reporting a later fallback to the CPU
-// engine as an "engine" event. "webgpu" goes through gpu's "auto" too, so
-// that a GPU failing mid-run still hands over to the CPU engine.
+// engine as an "engine" event. "webgpu" goes through gpu's "auto" too, with
+// AllowSoftware, so that a GPU failing mid-run still hands over to the CPU
+// engine.
 func (w *worker) choose(pref string) gpu.Choice {
 	if pref == "cpu" {
 		return gpu.Choice{Engine: cpuEngine(), Backend: "cpu", Reason: "chosen in the page's settings"}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), chooseTimeout)
 	defer cancel()
-	c, err := gpu.ChooseWith(ctx, "auto", 1, gpu.Options{OnFallback: func(reason string) {
+	c, err := gpu.ChooseWith(ctx, "auto", 1, gpu.Options{AllowSoftware: pref == "webgpu", OnFallback: func(reason string) {
 		w.Emit("engine", app.EngineInfo{Backend: "cpu", Reason: reason})
 	}})
 	if err != nil {

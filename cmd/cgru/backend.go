@@ -13,8 +13,9 @@ import (
 
 // backendFlag adds --backend to fs.
 func backendFlag(fs *flag.FlagSet) *string {
-	return fs.String("backend", "cpu", "engine: cpu (pure Go), webgpu (WGSL shaders on the GPU through WebGPU; an error without one) "+
-		"or auto (WebGPU when an adapter works and passes a self-test, else cpu; on a GPU failure mid-run it continues on cpu)")
+	return fs.String("backend", "cpu", "engine: cpu (pure Go), webgpu (WGSL shaders through WebGPU on any adapter, a software one such as "+
+		"Mesa's lavapipe included; an error without one) or auto (WebGPU when a hardware adapter works and passes a self-test, else cpu: "+
+		"a software adapter is slower than cpu, so auto passes it over and says so; on a GPU failure mid-run it continues on cpu)")
 }
 
 // checkBackend refuses unknown backends.
