@@ -88,8 +88,11 @@
 // of a given σ (drawn from [NoiseRNG] in the noise experiment);
 // [FitNormalizer] computes per-channel statistics from training data, for
 // the optional normalisation (off by default). [SplitTrainVal] picks a
-// training run's windows, [RefIndices] the references of a 1-NN
-// evaluation, [SamplePairs] the pairs of the noise experiment: the command
+// training run's windows (refusing, with a message that says what to do,
+// data or a fold that leaves nothing to train or validate on: a CSV of one
+// subject has no fold but 0), [RefIndices] the references of a 1-NN
+// evaluation and [DescribeRefs] their description, [SamplePairs] the pairs
+// of the noise experiment: the command
 // line and the page take them from here, so that the same settings draw the
 // same windows in both. Everything random takes a seed (PCG from
 // math/rand/v2) and is deterministic for it.

@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 )
 
 // The pieces of the training and evaluation protocol (DESIGN.md §4) that
@@ -53,22 +54,47 @@ func (tv *TrainVal) Normalize(n *Normalizer) {
 //     are refsPerClass windows of each class of the remaining training
 //     windows (BalancedSubset with seed; all when 0).
 //
-// Every returned dataset is a copy. It returns an error when the data has
-// fewer subjects than the fold number needs, and panics if nfolds < 1,
-// fold < 0 or a per-class count is negative.
+// Every returned dataset is a copy. It returns an error, and no data, when
+// the run would have nothing to train or validate on: a training split
+// with fewer than 2 windows (no pair to learn from), a fold number beyond
+// the folds that the subjects make, or a fold that holds every training
+// subject (one subject, or nfolds 1) or leaves fewer than 2 training
+// windows. It panics if nfolds < 1, fold < 0 or a per-class count is
+// negative.
 func SplitTrainVal(train *Dataset, nfolds, fold, refsPerClass, queriesPerClass int, seed uint64) (*TrainVal, error) {
 	if nfolds < 1 || fold < 0 || refsPerClass < 0 || queriesPerClass < 0 {
 		panic(fmt.Sprintf("data: SplitTrainVal with %d folds, fold %d, %d references and %d queries per class",
 			nfolds, fold, refsPerClass, queriesPerClass))
 	}
+	switch n := train.Len(); {
+	case n == 0:
+		return nil, fmt.Errorf("the training split has no windows: nothing to train on")
+	case n == 1:
+		return nil, fmt.Errorf("the training split has 1 window: training needs at least 2 (a pair)")
+	}
 	if fold == 0 {
 		return &TrainVal{Train: train.Clone()}, nil
 	}
+	subj := len(subjectsOf(train))
 	fs := Folds(train, nfolds, seed)
 	if fold > len(fs) {
-		return nil, fmt.Errorf("fold %d: the data has only %d subjects, so %d folds", fold, len(fs), len(fs))
+		return nil, fmt.Errorf("fold %d: the training split has %s, so %s: choose a fold from 1 to %d, or 0 (no validation)",
+			fold, count(subj, "subject"), count(len(fs), "fold"), len(fs))
 	}
 	f := fs[fold-1]
+	switch {
+	case len(f.Train) == 0:
+		more := "more subjects"
+		if subj > 1 {
+			more = "2 folds or more"
+		}
+		return nil, fmt.Errorf("fold %d holds every training subject (%s), leaving no window to train on: train without validation (fold 0), or with %s",
+			fold, count(subj, "subject"), more)
+	case len(f.Train) == 1:
+		return nil, fmt.Errorf("fold %d leaves 1 training window outside its subjects %v: training needs at least 2; train without validation (fold 0), or with more windows", fold, f.ValSubjects)
+	case len(f.Val) == 0:
+		return nil, fmt.Errorf("fold %d has no validation window: train without validation (fold 0)", fold)
+	}
 	tv := &TrainVal{Train: train.Subset(f.Train), ValSubjects: f.ValSubjects}
 	val := train.Subset(f.Val)
 	tv.Queries = val
@@ -77,6 +103,15 @@ func SplitTrainVal(train *Dataset, nfolds, fold, refsPerClass, queriesPerClass i
 	}
 	tv.Refs = tv.Train.Subset(RefIndices(tv.Train, refsPerClass, seed))
 	return tv, nil
+}
+
+// count writes n things, in the singular for 1: count(1, "subject") is
+// "1 subject", count(3, "subject") "3 subjects".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // RefIndices returns the windows of train (indices, ascending) that a 1-NN
@@ -97,6 +132,54 @@ func RefIndices(train *Dataset, perClass int, seed uint64) []int {
 		idx[i] = i
 	}
 	return idx
+}
+
+// RefsPerClassUsed returns the number of references per class that
+// RefIndices(train, perClass, seed) amounts to: 0 (every training window,
+// whatever the seed) when perClass is 0 or no class of train has more than
+// perClass windows, else perClass. Evaluations record it, so that a report
+// says "all" where every window was taken.
+func RefsPerClassUsed(train *Dataset, perClass int) int {
+	for _, n := range train.ClassCounts() {
+		if n > perClass {
+			return perClass
+		}
+	}
+	return 0
+}
+
+// DescribeRefs names the reference set that RefIndices(train, perClass,
+// seed) picks, as the evaluations print it beside every figure: "refs: all
+// 432 training windows", "refs: 20 per class, 120 windows", "refs: all 72
+// per class (fewer than the 1000 asked), 432 windows", or, when some
+// classes have fewer than perClass windows, "refs: 50 per class (SITTING:
+// all 30, LAYING: none), 280 windows".
+func DescribeRefs(train *Dataset, perClass int) string {
+	counts := train.ClassCounts()
+	if perClass == 0 {
+		return fmt.Sprintf("refs: all %d training windows", train.Len())
+	}
+	total, short := 0, []string{}
+	equal := true
+	for c, n := range counts {
+		total += min(n, perClass)
+		equal = equal && n == counts[0]
+		switch {
+		case n == 0:
+			short = append(short, train.ClassNames[c]+": none")
+		case n < perClass:
+			short = append(short, fmt.Sprintf("%s: all %d", train.ClassNames[c], n))
+		}
+	}
+	switch {
+	case len(short) == 0:
+		return fmt.Sprintf("refs: %d per class, %d windows", perClass, total)
+	case RefsPerClassUsed(train, perClass) == 0 && equal:
+		return fmt.Sprintf("refs: all %d per class (fewer than the %d asked), %d windows", counts[0], perClass, total)
+	case RefsPerClassUsed(train, perClass) == 0:
+		return fmt.Sprintf("refs: all %d training windows (no class has more than the %d per class asked)", total, perClass)
+	}
+	return fmt.Sprintf("refs: %d per class (%s), %d windows", perClass, strings.Join(short, ", "), total)
 }
 
 // Pair names two windows of a dataset by index.

@@ -1,7 +1,9 @@
 package data
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -179,4 +181,107 @@ func TestRefIndices(t *testing.T) {
 		}
 	}()
 	RefIndices(train, -1, 7)
+}
+
+// tinySet is a dataset of one-channel windows of length 2 with the given
+// labels (classes "a", "b", "c") and subjects.
+func tinySet(labels, subjects []int) *Dataset {
+	d := &Dataset{Name: "tiny", Channels: []string{"x"}, T: 2, ClassNames: []string{"a", "b", "c"},
+		X: make([]float32, 2*len(labels)), Labels: labels, Subjects: subjects}
+	for i := range labels {
+		d.IDs = append(d.IDs, fmt.Sprint("w", i))
+		d.X[2*i], d.X[2*i+1] = float32(i), float32(labels[i])
+	}
+	return d
+}
+
+// TestSplitTrainValTooSmall: data that leaves a run nothing to train or
+// validate on is refused with a message saying why and what to do, never
+// handed on (cgru train and the page crashed on a fold of a one-subject
+// CSV: model.Evaluate panicked on 0 references).
+func TestSplitTrainValTooSmall(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		labels, subj []int
+		nfolds, fold int
+		want         string // "" for no error
+		train, val   int
+	}{
+		{"one subject, fold 1", []int{0, 0, 1, 1}, []int{5, 5, 5, 5}, 7, 1,
+			"fold 1 holds every training subject (1 subject), leaving no window to train on: train without validation (fold 0), or with more subjects", 0, 0},
+		{"one subject, fold 0", []int{0, 0, 1, 1}, []int{5, 5, 5, 5}, 7, 0, "", 4, 0},
+		{"one fold of 3 subjects", []int{0, 1, 0, 1}, []int{1, 2, 3, 3}, 1, 1,
+			"fold 1 holds every training subject (3 subjects), leaving no window to train on: train without validation (fold 0), or with 2 folds or more", 0, 0},
+		{"fold beyond the subjects", []int{0, 1, 0}, []int{1, 2, 2}, 7, 3,
+			"fold 3: the training split has 2 subjects, so 2 folds: choose a fold from 1 to 2, or 0 (no validation)", 0, 0},
+		{"no windows", nil, nil, 7, 0, "the training split has no windows: nothing to train on", 0, 0},
+		{"no windows, fold 1", nil, nil, 7, 1, "the training split has no windows: nothing to train on", 0, 0},
+		{"one window", []int{0}, []int{1}, 7, 0, "the training split has 1 window: training needs at least 2 (a pair)", 0, 0},
+		// Subjects 1 and 2 fall into different folds of 2; whichever fold
+		// holds subject 2 (three windows) leaves subject 1's one window.
+		{"fold leaving one window", []int{0, 1, 0, 1}, []int{1, 2, 2, 2}, 2, -1,
+			"leaves 1 training window outside its subjects [2]: training needs at least 2", 0, 0},
+		// One window per class, a subject each: every fold trains on 2.
+		{"one window per class", []int{0, 1, 2}, []int{1, 2, 3}, 3, 1, "", 2, 1},
+		// Class c only in one subject: the fold holding it trains without c.
+		{"class with no training window", []int{0, 1, 0, 1, 2}, []int{1, 1, 2, 2, 3}, 3, -2, "", 4, 1},
+	} {
+		fold := c.fold
+		if fold < 0 { // the fold that holds subject 2 (-1) or 3 (-2)
+			s := map[int]int{-1: 2, -2: 3}[fold]
+			for k, f := range Folds(tinySet(c.labels, c.subj), c.nfolds, 1) {
+				if slices.Contains(f.ValSubjects, s) {
+					fold = k + 1
+				}
+			}
+		}
+		tv, err := SplitTrainVal(tinySet(c.labels, c.subj), c.nfolds, fold, 0, 0, 1)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		case c.want != "" && tv != nil:
+			t.Errorf("%s: data returned with the error", c.name)
+		case c.want == "":
+			if tv.Train.Len() != c.train {
+				t.Errorf("%s: %d training windows, want %d", c.name, tv.Train.Len(), c.train)
+			}
+			if c.val > 0 && (tv.Queries.Len() != c.val || tv.Refs.Len() != tv.Train.Len()) {
+				t.Errorf("%s: %d queries and %d refs, want %d and %d", c.name, tv.Queries.Len(), tv.Refs.Len(), c.val, tv.Train.Len())
+			}
+		}
+	}
+}
+
+func TestDescribeRefs(t *testing.T) {
+	emb := Embedded().Train // 72 windows of each of 6 classes
+	// Classes a: 3 windows, b: 1, c: none.
+	small := tinySet([]int{0, 0, 0, 1}, []int{1, 2, 3, 1})
+	for _, c := range []struct {
+		train    *Dataset
+		perClass int
+		want     string
+		used     int
+	}{
+		{emb, 0, "refs: all 432 training windows", 0},
+		{emb, 20, "refs: 20 per class, 120 windows", 20},
+		{emb, 72, "refs: 72 per class, 432 windows", 0},
+		{emb, 1000, "refs: all 72 per class (fewer than the 1000 asked), 432 windows", 0},
+		{small, 1, "refs: 1 per class (c: none), 2 windows", 1},
+		{small, 2, "refs: 2 per class (b: all 1, c: none), 3 windows", 2},
+		{small, 3, "refs: all 4 training windows (no class has more than the 3 per class asked)", 0},
+	} {
+		if got := DescribeRefs(c.train, c.perClass); got != c.want {
+			t.Errorf("%s, %d per class: %q, want %q", c.train.Name, c.perClass, got, c.want)
+		}
+		if got := RefsPerClassUsed(c.train, c.perClass); got != c.used {
+			t.Errorf("%s, %d per class: %d used, want %d", c.train.Name, c.perClass, got, c.used)
+		}
+		// What they describe is what RefIndices takes.
+		idx := RefIndices(c.train, c.perClass, 1)
+		if all := RefIndices(c.train, c.used, 1); c.used == 0 && !slices.Equal(idx, all) {
+			t.Errorf("%s, %d per class: %d references, not all %d", c.train.Name, c.perClass, len(idx), len(all))
+		}
+	}
 }

@@ -131,14 +131,22 @@ epoch's network is kept).`)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if *folds == "all" {
+		// Fewer subjects than --nfolds make fewer folds (data.Folds).
+		nf := len(data.Folds(split.Train, run.Folds, run.Seed))
+		if nf < run.Folds {
+			fmt.Fprintf(stdout, "%s has %d training subjects: %d folds, not %d\n", run.Data, nf, nf, run.Folds)
+		}
 		var accs []float64
-		for k := 1; k <= *nfolds; k++ {
+		refs := map[string]bool{} // the folds' reference sets, as described
+		for k := 1; k <= nf; k++ {
 			r := run
 			r.Fold = k
 			o := foldName(*out, k)
-			if err := trainOne(ctx, stdout, split, r, loss, nil, o, *ckpt, *quiet, eng); err != nil {
+			desc, err := trainOne(ctx, stdout, split, r, loss, nil, o, *ckpt, *quiet, eng)
+			if err != nil {
 				return err
 			}
+			refs[desc] = true
 			m, err := model.ReadFile(o)
 			if err != nil {
 				return err
@@ -148,11 +156,17 @@ epoch's network is kept).`)
 			accs = append(accs, rec.BestValAcc)
 		}
 		mean, sd := harness.MeanSD(accs)
-		fmt.Fprintf(stdout, "%s: validation 1-NN accuracy over %d folds: %.4f ± %.4f (refs: %s)\n",
-			kind, len(accs), mean, sd, refsText(run.ValRefs))
+		desc := "refs: " + refsText(run.ValRefs) // and fewer where a fold's class has fewer
+		if len(refs) == 1 {
+			for d := range refs {
+				desc = d
+			}
+		}
+		fmt.Fprintf(stdout, "%s: validation 1-NN accuracy over %d folds: %.4f ± %.4f (%s)\n", kind, len(accs), mean, sd, desc)
 		return nil
 	}
-	return trainOne(ctx, stdout, split, run, loss, st, *out, *ckpt, *quiet, eng)
+	_, err = trainOne(ctx, stdout, split, run, loss, st, *out, *ckpt, *quiet, eng)
+	return err
 }
 
 func foldName(out string, k int) string {
@@ -169,14 +183,16 @@ func refsText(k int) string {
 
 // trainOne trains one fold (or none) of run, starting from st (nil: a new
 // network), writing the best model to out and checkpoints to ckpt, on eng.
+// It returns the description of the validation references
+// (data.DescribeRefs; "" without validation).
 func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run model.TrainRecord, loss model.Loss,
-	st *model.TrainState[float32], out, ckpt string, quiet bool, eng *engine) error {
+	st *model.TrainState[float32], out, ckpt string, quiet bool, eng *engine) (refsDesc string, err error) {
 	if ckpt == "" {
 		ckpt = out + ".ckpt"
 	}
 	tv, err := data.SplitTrainVal(split.Train, run.Folds, run.Fold, run.ValRefs, run.ValQueries, run.Seed)
 	if err != nil {
-		return err
+		return "", fmt.Errorf("%s: %v", run.Data, err)
 	}
 	trainDS := tv.Train
 	run.ValSubjects = tv.ValSubjects
@@ -192,8 +208,16 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run mode
 		return eng.distanceMatrix(net, q, refs, nil)
 	})
 	if q, refs := tv.Queries, tv.Refs; q != nil {
+		refsDesc = data.DescribeRefs(trainDS, run.ValRefs)
 		fmt.Fprintf(stdout, "%s fold %d/%d: validation subjects %v, %d training windows, validation %d queries against %d references (%s)\n",
-			run.Kind, run.Fold, run.Folds, run.ValSubjects, trainDS.Len(), q.Len(), refs.Len(), refsText(run.ValRefs))
+			run.Kind, run.Fold, run.Folds, run.ValSubjects, trainDS.Len(), q.Len(), refs.Len(), strings.TrimPrefix(refsDesc, "refs: "))
+		have := trainDS.ClassCounts()
+		for c, n := range q.ClassCounts() {
+			if n > 0 && have[c] == 0 {
+				fmt.Fprintf(stdout, "warning: no training window of class %s outside the validation subjects: its %d validation queries cannot be matched\n",
+					trainDS.ClassNames[c], n)
+			}
+		}
 	} else {
 		fmt.Fprintf(stdout, "%s: all %d training windows, no validation (the last epoch's network is kept)\n", run.Kind, trainDS.Len())
 	}
@@ -285,28 +309,28 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run mode
 		bar.Done()
 	}
 	if saveErr != nil {
-		return saveErr
+		return "", saveErr
 	}
 	if errors.Is(err, context.Canceled) {
 		if err := save(); err != nil {
-			return err
+			return "", err
 		}
 		fmt.Fprintf(stdout, "interrupted during epoch %d: the best model so far is in %s; continue with --resume %s\n", st.Epoch+1, out, ckpt)
-		return errInterrupted
+		return "", errInterrupted
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := save(); err != nil {
-		return err
+		return "", err
 	}
 	if st.BestVal >= 0 {
-		fmt.Fprintf(stdout, "best validation 1-NN accuracy %.4f at epoch %d (refs: %s); model in %s (%.0fs)\n",
-			st.BestVal, st.BestEpoch, refsText(run.ValRefs), out, time.Since(start).Seconds())
+		fmt.Fprintf(stdout, "best validation 1-NN accuracy %.4f at epoch %d (%s); model in %s (%.0fs)\n",
+			st.BestVal, st.BestEpoch, refsDesc, out, time.Since(start).Seconds())
 	} else {
 		fmt.Fprintf(stdout, "model in %s (%.0fs)\n", out, time.Since(start).Seconds())
 	}
-	return nil
+	return refsDesc, nil
 }
 
 // writeAtomic writes b to path through a temporary file and a rename.
