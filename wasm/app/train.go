@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -272,17 +273,34 @@ func opTrainStart(ctx context.Context, a *App, req Request) (Reply, error) {
 			start = append(start, old)
 		}
 	}
-	var infos []*RunInfo
-	for _, r := range start {
+	// Every run's windows first: a split that leaves nothing to train or
+	// validate on (one subject with a validation fold, say) starts no run.
+	// A new run that cannot start takes the old one's place as failed, with
+	// the reason, so that its card says why.
+	tvs := make([]*data.TrainVal, len(start))
+	var werr error
+	for i, r := range start {
 		tv, err := r.windows(a.data)
 		if err != nil {
-			return Reply{}, err
+			if r != a.runs[r.kind] {
+				r.status, r.message = statusFailed, err.Error()
+				a.runs[r.kind] = r
+				a.host.Emit("train.status", a.info(r))
+			}
+			werr = cmp.Or(werr, err)
 		}
+		tvs[i] = tv
+	}
+	if werr != nil {
+		return Reply{}, werr
+	}
+	var infos []*RunInfo
+	for i, r := range start {
 		a.runs[r.kind] = r
 		tctx, cancel := context.WithCancel(context.Background())
 		r.cancel, r.paused, r.done = cancel, false, make(chan struct{})
 		r.status, r.message = statusRunning, ""
-		go a.train(tctx, r, tv)
+		go a.train(tctx, r, tvs[i])
 		infos = append(infos, a.info(r))
 	}
 	for _, r := range start {
@@ -337,10 +355,6 @@ func (a *App) train(ctx context.Context, r *run, tv *data.TrainVal) {
 	a.host.Emit("train.status", a.info(r))
 	a.mu.Unlock()
 
-	d := harness.TrainData(tv, cfg.PerClass, cfg.Seed, cfg.loss(), func(net *model.Net[float32], q, refs model.Seqs[float32]) ([]float64, error) {
-		// Not cancelled by ctx: an epoch ends whole (see train.stop).
-		return distanceMatrix(context.Background(), a.host.Yield, eng, net, q, refs, nil)
-	})
 	epochStart := time.Now()
 	report := func(ev model.Event) {
 		switch ev.Kind {
@@ -375,7 +389,20 @@ func (a *App) train(ctx context.Context, r *run, tv *data.TrainVal) {
 			a.mu.Unlock()
 		}
 	}
-	err := model.Train(ctx, eng, st, d, cfg.train(), report)
+	// A panic in training ends the run as failed rather than the worker: in
+	// the browser a goroutine's panic would end the whole Go program.
+	err := func() (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("internal error in training the %s: %v", strings.ToUpper(string(r.kind)), p)
+			}
+		}()
+		d := harness.TrainData(tv, cfg.PerClass, cfg.Seed, cfg.loss(), func(net *model.Net[float32], q, refs model.Seqs[float32]) ([]float64, error) {
+			// Not cancelled by ctx: an epoch ends whole (see train.stop).
+			return distanceMatrix(context.Background(), a.host.Yield, eng, net, q, refs, nil)
+		})
+		return model.Train(ctx, eng, st, d, cfg.train(), report)
+	}()
 	a.mu.Lock()
 	switch {
 	case errors.Is(err, context.Canceled):

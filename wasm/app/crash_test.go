@@ -1,0 +1,93 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/cgru/cgru/model"
+)
+
+// oneSubjectCSV is a CSV of one training subject (two windows, two
+// classes) and one test window.
+const oneSubjectCSV = "window,split,subject,label,a,b\n" +
+	"w1,train,1,up,1,2\nw1,train,1,up,1.5,2\nw1,train,1,up,2,2\n" +
+	"w2,train,1,down,0,1\nw2,train,1,down,-1,1\nw2,train,1,down,-2,1\n" +
+	"w3,test,3,up,1,1\nw3,test,3,up,2,1\nw3,test,3,up,3,1\n"
+
+// TestTrainOneSubject trains on an upload whose training split holds one
+// subject, with validation fold 1: train.start answers with
+// data.SplitTrainVal's error, no run trains, the cards say failed with the
+// reason, and the worker goes on answering (fold 0 then trains).
+func TestTrainOneSubject(t *testing.T) {
+	a, h := newApp(t)
+	call(t, a, "data.load", map[string]any{"name": "one.csv"}, nil, File{"one.csv", []byte(oneSubjectCSV)})
+	c := tiny()
+	c.Folds, c.Fold = 7, 1
+	_, err := try(a, "train.start", map[string]any{"config": c})
+	want := "fold 1 holds every training subject (1 subject), leaving no window to train on: train without validation (fold 0), or with more subjects"
+	if err == nil || err.Error() != want {
+		t.Fatalf("train.start on one subject: error %v, want %q", err, want)
+	}
+	for _, k := range kinds {
+		if st, msg := a.status(k), a.runs[k].message; st != statusFailed || msg != want {
+			t.Errorf("%s after the refused start: %s %q, want failed with the reason", k, st, msg)
+		}
+	}
+	if n := len(h.named("train.batch")); n != 0 {
+		t.Errorf("%d batches trained after a refused start", n)
+	}
+	c.Fold, c.Epochs = 0, 1
+	call(t, a, "train.start", map[string]any{"config": c}, nil)
+	for _, r := range waitRuns(t, a) {
+		if r.Status != statusDone {
+			t.Errorf("%s with fold 0: %s %q, want done", r.Kind, r.Status, r.Message)
+		}
+	}
+}
+
+// panicEngine is a CPU engine whose LossGrad panics.
+type panicEngine struct{ model.CPU[float32] }
+
+func (*panicEngine) LossGrad(*model.Net[float32], model.Seqs[float32], []int, model.Loss, []float32) (float64, []float64) {
+	panic("deliberate test panic")
+}
+
+// panicHost is a recorder whose engines panic.
+type panicHost struct{ *recorder }
+
+func (h panicHost) Engine(ctx context.Context) (model.Engine[float32], EngineInfo) {
+	return &panicEngine{model.CPU[float32]{Threads: 1}}, EngineInfo{Backend: "cpu", Reason: "test"}
+}
+
+func init() {
+	Register("test.panic", func(ctx context.Context, a *App, req Request) (Reply, error) {
+		var m map[string]int
+		m["x"]++ // a nil map: panics
+		return Reply{}, nil
+	})
+}
+
+// TestPanics checks that a panic in an operation, or in a training
+// goroutine, becomes an error naming where it happened, and that the app
+// answers the next call.
+func TestPanics(t *testing.T) {
+	h := panicHost{&recorder{t: t}}
+	a := New(h)
+	_, err := try(a, "test.panic", nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "internal error in test.panic: assignment to entry in nil map") {
+		t.Fatalf("panicking operation: error %v, want internal error in test.panic: assignment to entry in nil map", err)
+	}
+	var hello helloReply
+	call(t, a, "hello", nil, &hello)
+	if len(hello.Runs) != 2 {
+		t.Fatalf("hello after a panic: %+v", hello)
+	}
+	call(t, a, "train.start", map[string]any{"config": tiny(), "kinds": []string{"cgru"}}, nil)
+	runs := waitRuns(t, a)
+	const want = "internal error in training the CGRU: deliberate test panic"
+	if r := runs[1]; r.Kind != model.CGRU || r.Status != statusFailed || r.Message != want {
+		t.Errorf("run after a panic in training: %s %s %q, want cgru failed %q", r.Kind, r.Status, r.Message, want)
+	}
+	call(t, a, "hello", nil, &hello)
+}
