@@ -61,9 +61,9 @@ epoch's network is kept).`)
 	valMax := fs.Int("val-queries-per-class", 0, "validation queries per class (0: all the fold's validation windows)")
 	normalize := fs.Bool("normalize", false, "standardise each channel with training statistics (off in the paper)")
 	threads := fs.Int("threads", 0, "worker goroutines (0: all cores)")
-	out := fs.String("out", "", "model file to write (default <kind>.json)")
+	out := fs.String("out", "", "model file to write (default <kind>.json, or the --resume run's)")
 	ckpt := fs.String("checkpoint", "", "checkpoint file (default <out>.ckpt)")
-	resume := fs.String("resume", "", "continue the run of this checkpoint (its settings win over the flags, except --epochs)")
+	resume := fs.String("resume", "", "continue the run of this checkpoint (its settings win over the flags, except --epochs and --out; without --out the model goes where the run wrote it)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	backend := backendFlag(fs)
 	if err := parseFlags(fs, args, stdout); err != nil {
@@ -91,9 +91,6 @@ epoch's network is kept).`)
 	if err := checkBackend(fs, *backend); err != nil {
 		return err
 	}
-	if *out == "" {
-		*out = string(kind) + ".json"
-	}
 	// The run's settings, kept in its checkpoints and model files.
 	run := model.TrainRecord{Data: *dataPath, Kind: kind, Hidden: *hidden, PerClass: *perClass, Seed: *seed,
 		Folds: *nfolds, Fold: *fold, ValRefs: *valRefs, ValQueries: *valMax, Normalize: *normalize, Config: cfg, Threads: *threads}
@@ -112,12 +109,28 @@ epoch's network is kept).`)
 			return err
 		}
 		epochs := cfg.Epochs
-		if err := json.Unmarshal(raw, &run); err != nil {
+		saved := ckptRun{TrainRecord: run}
+		if err := json.Unmarshal(raw, &saved); err != nil {
 			return fmt.Errorf("%s: run settings: %v", *resume, err)
 		}
+		run = saved.TrainRecord
 		run.Config.Epochs = epochs
 		loss = run.LossFunc()
+		kind = run.Kind
 		*folds = ""
+		switch {
+		case *out != "":
+		case saved.Out != "":
+			*out = saved.Out
+			fmt.Fprintf(stdout, "writing the model to %s, as the run of %s did (--out to change)\n", *out, *resume)
+		default:
+			// A checkpoint from before the out was recorded.
+			*out = string(kind) + ".json"
+			fmt.Fprintf(stdout, "%s does not say where its run wrote the model: writing it to %s (--out to change)\n", *resume, *out)
+		}
+	}
+	if *out == "" {
+		*out = string(kind) + ".json"
 	}
 	split, err := data.Load(run.Data)
 	if err != nil {
@@ -237,7 +250,7 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run mode
 		if b, _ := eng.status(); b != eng.Backend {
 			run.Backend = eng.Backend + ", then " + b // auto fell back to the CPU
 		}
-		b, err := st.MarshalCheckpoint(run)
+		b, err := st.MarshalCheckpoint(ckptRun{TrainRecord: run, Out: out})
 		if err != nil {
 			return err
 		}
@@ -331,6 +344,14 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run mode
 		fmt.Fprintf(stdout, "model in %s (%.0fs)\n", out, time.Since(start).Seconds())
 	}
 	return refsDesc, nil
+}
+
+// ckptRun is the run settings a checkpoint keeps: the training record of
+// the model file, and the model file the run writes, where --resume
+// without --out goes on writing it.
+type ckptRun struct {
+	model.TrainRecord
+	Out string `json:"out,omitempty"`
 }
 
 // writeAtomic writes b to path through a temporary file and a rename.

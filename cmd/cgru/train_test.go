@@ -39,8 +39,33 @@ func TestTrainAndResume(t *testing.T) {
 			t.Errorf("%s: model file mode %v, want 0644", kind, st.Mode().Perm())
 		}
 	}
+	// Without --out, the resumed run writes where the checkpoint's run did
+	// (here the SGRU's file, not the default cgru.json of --kind).
+	sout := filepath.Join(dir, "sgru.json")
+	code, stdout, errs := cli("train", "--resume", sout+".ckpt", "--epochs", "3", "--quiet")
+	if code != 0 {
+		t.Fatalf("resume without --out: exit %d: %s", code, errs)
+	}
+	if want := "writing the model to " + sout + ", as the run of " + sout + ".ckpt did"; !strings.Contains(stdout, want) {
+		t.Errorf("resume without --out: output lacks %q:\n%s", want, stdout)
+	}
+	for _, p := range []string{"sgru.json", "cgru.json"} {
+		if _, err := os.Stat(p); err == nil {
+			os.Remove(p)
+			t.Errorf("resume without --out wrote %s in the working directory", p)
+		}
+	}
+	if f, err := model.ReadFile(sout); err != nil {
+		t.Error(err)
+	} else {
+		var rec model.TrainRecord
+		json.Unmarshal(f.Training, &rec)
+		if len(rec.History) != 3 || rec.Kind != model.SGRU {
+			t.Errorf("resumed without --out: %s has %d epochs of a %s, want 3 of the sgru", sout, len(rec.History), rec.Kind)
+		}
+	}
 	out := filepath.Join(dir, "cgru.json")
-	code, stdout, errs := cli("train", "--resume", out+".ckpt", "--epochs", "3", "--quiet", "--out", out)
+	code, stdout, errs = cli("train", "--resume", out+".ckpt", "--epochs", "3", "--quiet", "--out", out)
 	if code != 0 {
 		t.Fatalf("resume: exit %d: %s", code, errs)
 	}
