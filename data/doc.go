@@ -63,7 +63,11 @@
 // ([ErrLineCount]), a missing file ([ErrMissingFile]), an empty file
 // ([ErrEmptyFile]), a file or zip entry over [MaxFileBytes] or a load over
 // [MaxTotalBytes] ([ErrTooLarge]; counted on the uncompressed bytes as they
-// are read, so zip bombs are refused), anything else ([ErrFormat]). Blank
+// are read, so zip bombs are refused), a damaged zip (a checksum mismatch, a
+// truncated or corrupt archive: [ErrFormat], saying the zip is damaged),
+// anything else ([ErrFormat]). In a zip, errors name the archive and the
+// entry's path in it ("UCI HAR Dataset.zip: UCI HAR
+// Dataset/train/y_train.txt:12: ..."). Blank
 // lines, CRLF and extra spaces or tabs are accepted.
 //
 // # The embedded default

@@ -3,6 +3,7 @@ package data
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
@@ -53,7 +54,7 @@ func Load(p string) (*Split, error) {
 	}
 	switch {
 	case isZip(magic[:k]) || strings.EqualFold(path.Ext(name), ".zip"):
-		return readZip(f, st.Size(), newBudget(), 1)
+		return readZip(f, st.Size(), name, newBudget(), 1)
 	case bytes.HasPrefix(magic[:k], binMagic[:]):
 		if st.Size() > maxFileBytes {
 			return nil, &ParseError{File: name, Err: fmt.Errorf("%w of %s per file", ErrTooLarge, mib(maxFileBytes))}
@@ -76,7 +77,7 @@ func LoadBytes(name string, b []byte) (*Split, error) {
 	case name == EmbeddedName && len(b) == 0:
 		return Embedded(), nil
 	case isZip(b) || (len(b) == 0 && strings.EqualFold(path.Ext(name), ".zip")):
-		return readZip(bytes.NewReader(b), int64(len(b)), newBudget(), 1)
+		return readZip(bytes.NewReader(b), int64(len(b)), name, newBudget(), 1)
 	case bytes.HasPrefix(b, binMagic[:]):
 		if int64(len(b)) > maxFileBytes {
 			return nil, &ParseError{File: name, Err: fmt.Errorf("%w of %s per file", ErrTooLarge, mib(maxFileBytes))}
@@ -97,18 +98,69 @@ func isZip(b []byte) bool {
 // "UCI HAR Dataset.zip"), that inner zip is read, one level deep. Every entry
 // is checked against MaxFileBytes while it is decompressed, whatever its
 // header says, and all entries together against MaxTotalBytes.
+//
+// Errors name the entry by its path in the archive ("UCI HAR
+// Dataset/train/y_train.txt:12: field 1: ..."), after the inner zip's name
+// for the UCI download ("UCI HAR Dataset.zip: UCI HAR Dataset/..."). A
+// damaged archive (a checksum mismatch, a truncated or corrupt entry) is
+// reported as such, wrapping ErrFormat and the archive reader's error; a
+// line number is not given then, since the damage is not in the line.
 func ReadZip(r io.ReaderAt, size int64) (*Split, error) {
-	return readZip(r, size, newBudget(), 1)
+	return readZip(r, size, "zip", newBudget(), 1)
 }
 
-func readZip(r io.ReaderAt, size int64, b *budget, nest int) (*Split, error) {
+// readZip is ReadZip of the archive called name (in errors).
+func readZip(r io.ReaderAt, size int64, name string, b *budget, nest int) (*Split, error) {
+	s, err := readZipIn(r, size, b, nest)
+	if err == nil {
+		return s, nil
+	}
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if pe.File == "" {
+		pe.File = name
+	} else {
+		pe.File = name + ": " + pe.File
+	}
+	if isDamage(pe.Err) && !errors.As(pe.Err, new(damagedZip)) {
+		pe.Line, pe.Field, pe.Err = 0, "", damagedZip{pe.Err}
+	}
+	return nil, err
+}
+
+// damagedZip is the reason of an error reading a damaged archive.
+type damagedZip struct{ err error }
+
+func (e damagedZip) Error() string {
+	return "the zip is damaged (" + e.err.Error() + "): download or copy it again"
+}
+
+func (e damagedZip) Unwrap() []error { return []error{ErrFormat, e.err} }
+
+// isDamage reports whether err is the archive reader's: a checksum
+// mismatch, a malformed archive or entry, corrupt compressed data, or data
+// that ends too soon.
+func isDamage(err error) bool {
+	var corrupt flate.CorruptInputError
+	return errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.As(err, &corrupt)
+}
+
+func readZipIn(r io.ReaderAt, size int64, b *budget, nest int) (*Split, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return nil, &ParseError{File: "zip", Err: fmt.Errorf("%w: %v", ErrFormat, err)}
+		return nil, &ParseError{File: "", Err: damagedZip{err}}
 	}
 	root, err := findHARRoot(zr)
 	if err == nil {
-		return readHAR(zr, root, b)
+		s, err := readHAR(zr, root, b)
+		var pe *ParseError
+		if errors.As(err, &pe) && root != "." {
+			pe.File = path.Join(root, pe.File)
+		}
+		return s, err
 	}
 	if !errors.Is(err, errNoHAR) || nest <= 0 {
 		return nil, err
@@ -132,17 +184,13 @@ func readZip(r io.ReaderAt, size int64, b *budget, nest int) (*Split, error) {
 	defer f.Close()
 	data, err := io.ReadAll(f)
 	if err != nil {
-		return nil, err
-	}
-	s, err := readZip(bytes.NewReader(data), int64(len(data)), b, nest-1)
-	if err != nil {
 		var pe *ParseError
-		if errors.As(err, &pe) {
-			pe.File = inner + ": " + pe.File
+		if !errors.As(err, &pe) {
+			err = &ParseError{File: inner, Err: err}
 		}
 		return nil, err
 	}
-	return s, nil
+	return readZip(bytes.NewReader(data), int64(len(data)), inner, b, nest-1)
 }
 
 // ignoredPath reports whether any element of a slash path is ignored.

@@ -85,23 +85,34 @@ func TestLoadZipErrors(t *testing.T) {
 		is          error
 	}{
 		{"entry over the limit (header)", zipOf(t, withFile1(miniHAR(""), "train/y_train.txt", "1\n"+strings.Repeat(" ", 1<<20)+"\n"), zip.Deflate, nil), 64 << 10, 1 << 30,
-			`train/y_train.txt: larger than the limit of 65536 bytes per file (1048579 bytes)`, ErrTooLarge},
+			`x.zip: train/y_train.txt: larger than the limit of 65536 bytes per file (1048579 bytes)`, ErrTooLarge},
 		{"bomb: header claims 100 bytes", lyingZip(t, "activity_labels.txt", 1<<20, 100), 64 << 10, 1 << 30,
-			`activity_labels.txt:1: zip: not a valid zip file`, zip.ErrFormat},
+			`x.zip: activity_labels.txt: the zip is damaged (zip: not a valid zip file): download or copy it again`, zip.ErrFormat},
 		{"bomb: header claims 60 kB", lyingZip(t, "activity_labels.txt", 10<<20, 60<<10), 64 << 10, 1 << 30,
-			`activity_labels.txt:1: zip: not a valid zip file`, zip.ErrFormat},
+			`x.zip: activity_labels.txt: the zip is damaged (zip: not a valid zip file): download or copy it again`, zip.ErrFormat},
 		{"all entries over the total", bomb, 1 << 20, 200,
-			`train/Inertial Signals/body_acc_x_train.txt:1: larger than the limit of 200 bytes for all files together`, ErrTooLarge},
+			`x.zip: UCI HAR Dataset/train/Inertial Signals/body_acc_x_train.txt:1: larger than the limit of 200 bytes for all files together`, ErrTooLarge},
 		{"inner zip over the limit", zipOf(t, nil, zip.Deflate, map[string][]byte{"a.zip": append(bomb, make([]byte, 70<<10)...)}), 64 << 10, 1 << 30,
-			`a.zip: larger than the limit of 65536 bytes per file (78108 bytes)`, ErrTooLarge},
+			`x.zip: a.zip: larger than the limit of 65536 bytes per file (78108 bytes)`, ErrTooLarge},
 		{"no layout", zipOf(t, nil, zip.Deflate, map[string][]byte{"readme.txt": []byte("hi")}), 1 << 20, 1 << 30,
-			errNoHAR.Error(), errNoHAR},
+			"x.zip: " + errNoHAR.Error(), errNoHAR},
 		{"layout only under __MACOSX", zipOf(t, nil, zip.Deflate, map[string][]byte{"__MACOSX/y/train/y_train.txt": []byte("1\n")}), 1 << 20, 1 << 30,
-			errNoHAR.Error(), errNoHAR},
+			"x.zip: " + errNoHAR.Error(), errNoHAR},
 		{"error inside the inner zip", zipOf(t, nil, zip.Store, map[string][]byte{"inner.zip": zipOf(t, withFile1(miniHAR(""), "test/y_test.txt", "1\n9\n"), zip.Deflate, nil)}), 1 << 20, 1 << 30,
-			`inner.zip: test/y_test.txt:2: field 1: label 9 is outside the label table (1..6 in activity_labels.txt)`, ErrLabel},
+			`x.zip: inner.zip: test/y_test.txt:2: field 1: label 9 is outside the label table (1..6 in activity_labels.txt)`, ErrLabel},
+		{"a bad value in the folder of a zip in a zip", zipOf(t, nil, zip.Store, map[string][]byte{"UCI HAR Dataset.zip": zipOf(t,
+			withFile1(miniHAR("UCI HAR Dataset"), "UCI HAR Dataset/train/Inertial Signals/body_gyro_y_train.txt", miniText("train", 0, 0, 4)+" 1.0 x7 2.0\n"),
+			zip.Deflate, nil)}), 1 << 20, 1 << 30,
+			`x.zip: UCI HAR Dataset.zip: UCI HAR Dataset/train/Inertial Signals/body_gyro_y_train.txt:1: field 3: "x7" is not a number`, ErrNotNumber},
 		{"damaged zip", []byte("PK\x03\x04 not really"), 1 << 20, 1 << 30,
-			`zip: malformed input: zip: not a valid zip file`, ErrFormat},
+			`x.zip: the zip is damaged (zip: not a valid zip file): download or copy it again`, ErrFormat},
+		{"checksum mismatch (stored)", corrupt(t, zipOf(t, miniHAR("UCI HAR Dataset"), zip.Store, nil), "UCI HAR Dataset/train/y_train.txt", '6', '5'), 1 << 20, 1 << 30,
+			`x.zip: UCI HAR Dataset/train/y_train.txt: the zip is damaged (zip: checksum error): download or copy it again`, zip.ErrChecksum},
+		{"checksum mismatch (inner zip)", zipOf(t, nil, zip.Store, map[string][]byte{"UCI HAR Dataset.zip": corrupt(t, zipOf(t, miniHAR("UCI HAR Dataset"), zip.Store, nil),
+			"UCI HAR Dataset/test/Inertial Signals/total_acc_z_test.txt", '2', '3')}), 1 << 20, 1 << 30,
+			`x.zip: UCI HAR Dataset.zip: UCI HAR Dataset/test/Inertial Signals/total_acc_z_test.txt: the zip is damaged (zip: checksum error): download or copy it again`, ErrFormat},
+		{"truncated", zipOf(t, miniHAR("UCI HAR Dataset"), zip.Deflate, nil)[:3000], 1 << 20, 1 << 30,
+			`x.zip: the zip is damaged (zip: not a valid zip file): download or copy it again`, ErrFormat},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			setLimits(t, c.file, c.total)
@@ -120,4 +131,32 @@ func TestLoadZipErrors(t *testing.T) {
 func withFile1(fsys fstest.MapFS, name, data string) fstest.MapFS {
 	fsys[name] = &fstest.MapFile{Data: []byte(data)}
 	return fsys
+}
+
+// corrupt returns z with the first byte old of the stored entry name's data
+// replaced by new: its CRC-32 no longer matches.
+func corrupt(t *testing.T, z []byte, name string, old, new byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(z), int64(len(z)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		if f.Name != name || f.Method != zip.Store {
+			continue
+		}
+		off, err := f.DataOffset()
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := bytes.IndexByte(z[off:off+int64(f.CompressedSize64)], old)
+		if i < 0 {
+			t.Fatalf("%s holds no %q", name, old)
+		}
+		z = bytes.Clone(z)
+		z[off+int64(i)] = new
+		return z
+	}
+	t.Fatalf("no stored entry %s", name)
+	return nil
 }
