@@ -199,11 +199,25 @@ func pageScenario(t *testing.T, srv *httptest.Server, webgpu bool) {
 	// The badge.
 	badge := browsertest.Wait[string](p.b, 2*time.Minute, `document.getElementById("engine-badge").dataset.backend && document.getElementById("engine-badge").textContent.trim()`)
 	t.Logf("badge: %s", badge)
-	if webgpu && !strings.HasPrefix(badge, "WebGPU") {
-		t.Errorf("badge %q, want WebGPU", badge)
+	badgeReason := func() string {
+		return browsertest.Eval[string](p.b, 10*time.Second, `document.getElementById("engine-badge").dataset.reason`)
+	}
+	if webgpu {
+		// Automatic passes SwiftShader, a software adapter, over for the
+		// pure-Go engine, and says why.
+		if r := badgeReason(); !strings.HasPrefix(badge, "CPU") || !strings.Contains(badge, "WebGPU only in software") || !strings.Contains(r, "software") {
+			t.Errorf("badge %q (reason %q), want CPU because WebGPU is only software here", badge, r)
+		}
+		title := browsertest.Eval[string](p.b, 10*time.Second, `document.getElementById("engine-badge").title`)
+		if !strings.Contains(title, "emulated") || !strings.Contains(title, "Train › Engine › WebGPU") {
+			t.Errorf("badge title %q, want why automatic took the CPU and how to get WebGPU", title)
+		}
 	}
 	if !webgpu && (!strings.HasPrefix(badge, "CPU") || !strings.Contains(badge, "no WebGPU")) {
 		t.Errorf("badge %q, want CPU and why", badge)
+	}
+	setEngine := func(v string) {
+		p.eval(`const s = document.getElementById("engine-pref"); s.value = "` + v + `"; s.dispatchEvent(new Event("change"))`)
 	}
 	p.screenshot("data")
 	p.noProblems("loading")
@@ -211,6 +225,14 @@ func pageScenario(t *testing.T, srv *httptest.Server, webgpu bool) {
 	// A short training on a tiny subset moves the charts.
 	p.b.Run(10*time.Second, chromedp.Navigate(p.url+"#train?"+tinyRun))
 	browsertest.Wait[bool](p.b, 10*time.Second, `document.getElementById("cfg-hidden").value === "8"`)
+	if webgpu {
+		// Train › Engine › WebGPU takes the software adapter anyway.
+		setEngine("webgpu")
+		browsertest.Wait[bool](p.b, time.Minute, `document.getElementById("engine-badge").dataset.backend === "webgpu"`)
+		if b := browsertest.Eval[string](p.b, 10*time.Second, `document.getElementById("engine-badge").textContent.trim()`); !strings.HasPrefix(b, "WebGPU") || !strings.Contains(b, "software") {
+			t.Errorf("with WebGPU chosen the badge says %q, want WebGPU … software", b)
+		}
+	}
 	p.b.Run(10*time.Second, chromedp.Click(chromedp.CSS("#train-start")))
 	browsertest.Wait[bool](p.b, 5*time.Minute, `["sgru", "cgru"].every(k => document.getElementById("run-" + k).dataset.status === "done")`)
 	charts := evalJSON[map[string]int](p, `(() => { const c = cgruApp.panels.get("train").charts; return {loss: c.loss.points(), norm: c.norm.points(), acc: c.acc.points()} })()`)
@@ -412,12 +434,9 @@ func pageScenario(t *testing.T, srv *httptest.Server, webgpu bool) {
 	p.screenshot("about")
 
 	// The engine setting: the CPU on request, kept across a reload, and
-	// back to automatic.
+	// back to automatic (the CPU again, SwiftShader being software).
 	if webgpu {
 		p.tab("train")
-		setEngine := func(v string) {
-			p.eval(`const s = document.getElementById("engine-pref"); s.value = "` + v + `"; s.dispatchEvent(new Event("change"))`)
-		}
 		badge := func() string {
 			return browsertest.Eval[string](p.b, 10*time.Second, `document.getElementById("engine-badge").dataset.backend`)
 		}
@@ -430,7 +449,10 @@ func pageScenario(t *testing.T, srv *httptest.Server, webgpu bool) {
 			t.Errorf("after a reload with the CPU chosen the badge says %s", b)
 		}
 		setEngine("auto")
-		browsertest.Wait[bool](p.b, time.Minute, `document.getElementById("engine-badge").dataset.backend === "webgpu"`)
+		browsertest.Wait[bool](p.b, time.Minute, `(document.getElementById("engine-badge").dataset.reason || "").includes("software")`)
+		if b := badge(); b != "cpu" {
+			t.Errorf("back on automatic the badge says %s, want cpu (SwiftShader is software)", b)
+		}
 	}
 	p.noProblems("the whole tour")
 }

@@ -154,6 +154,10 @@ function setBadge(info) {
     el.classList.add("badge-cpu");
     text.textContent = "CPU · " + shortReason(info.reason);
     el.title = "The networks run on the pure-Go engine (WebAssembly, one thread): " + (info.reason || "");
+    if (/software/i.test(info.reason || "") && !/asked for/i.test(info.reason || "")) {
+      el.title = "Automatic picked the pure-Go engine (WebAssembly, one thread): this browser's WebGPU is emulated on the CPU (" + info.reason +
+        "). Train › Engine › WebGPU uses it anyway.";
+    }
   }
   el.dataset.backend = info.backend;
   el.dataset.reason = info.reason || "";

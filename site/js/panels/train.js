@@ -38,6 +38,9 @@ const MORE = [
   ["normalize", "Standardise channels", "bool", "off in the paper (raw signals)"],
 ];
 
+// ENGINE_HELP explains the engine setting (the select's tooltip).
+const ENGINE_HELP = "automatic: WebGPU on a hardware GPU, else the pure-Go engine — also when the browser's WebGPU is only emulated in software (SwiftShader, lavapipe), which is slower than pure Go. WebGPU: WebGPU on any adapter, software ones too. CPU: always the pure-Go engine.";
+
 export default {
   id: "train",
   title: "Train",
@@ -86,7 +89,7 @@ export default {
         h("div", { class: "train-side" },
           card("Run", null,
             h("div", { class: "button-row" }, kindBoxes,
-              h("label", { class: "engine-choice", for: "engine-pref" }, "Engine",
+              h("label", { class: "engine-choice", for: "engine-pref", title: ENGINE_HELP }, "Engine",
                 this.enginePref = h("select", { id: "engine-pref", onchange: () => this.setEngine(this.enginePref.value) },
                   h("option", { value: "auto" }, "automatic"),
                   h("option", { value: "webgpu" }, "WebGPU"),
@@ -128,9 +131,10 @@ export default {
   },
 
   // setEngine chooses the engine of what starts from now on: automatic
-  // (WebGPU when the browser has it and it passes the self-test), WebGPU,
-  // or the pure-Go engine (a software WebGPU such as SwiftShader can be
-  // slower than it). Kept across reloads.
+  // (WebGPU on a hardware GPU that passes the self-test; the pure-Go engine
+  // when the browser's WebGPU is only software, such as SwiftShader, which
+  // is slower than it), WebGPU (any adapter, software ones too), or the
+  // pure-Go engine. Kept across reloads.
   async setEngine(backend) {
     try {
       const info = await this.app.engine.call("engine.set", { backend });
@@ -398,6 +402,7 @@ export function engineText(e) {
 // shortReason says in a few words why the CPU engine runs (the full
 // reason is in the badge's tooltip and the About panel).
 export function shortReason(r = "") {
+  if (/software/i.test(r)) return "WebGPU only in software";
   if (/no webgpu|navigator\.gpu|adapter/i.test(r)) return "no WebGPU here";
   if (/self-test/i.test(r)) return "WebGPU self-test failed";
   if (/failed|lost/i.test(r)) return "the GPU failed";
