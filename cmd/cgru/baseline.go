@@ -186,7 +186,7 @@ Progress goes to stderr; Ctrl-C stops the run (exit status 130).`)
 			trainSet = train
 		}
 	}
-	refsDesc := describeRefs(*refsPer, refs.Len())
+	refsDesc := data.DescribeRefs(train, *refsPer)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -224,7 +224,8 @@ Progress goes to stderr; Ctrl-C stops the run (exit status 130).`)
 	ev.ClassNames = train.ClassNames
 
 	out := baselineResult{Method: m, Settings: settingsOf(m, cfg), evalSettings: evalSettings{Data: *dataPath, Dataset: queries.Name, Split: *splitName,
-		RefsPerClass: *refsPer, Seed: *seed, ValSubjects: valSubjects, Threads: cfg.Threads}, Seconds: res.DistanceSeconds, Eval: ev}
+		RefsPerClass: *refsPer, RefsPerClassUsed: data.RefsPerClassUsed(train, *refsPer), Refs: refsDesc, Seed: *seed,
+		ValSubjects: valSubjects, Threads: cfg.Threads}, Seconds: res.DistanceSeconds, Eval: ev}
 	if r := res.RVSML; r != nil {
 		rec := &rvsmlRecord{Windows: trainSet.Len(), PerClass: *trainPer, Iterations: len(r.History), Converged: r.Converged,
 			Seconds: res.TrainSeconds, History: r.History,
@@ -244,7 +245,7 @@ Progress goes to stderr; Ctrl-C stops the run (exit status 130).`)
 	if len(valSubjects) > 0 {
 		fmt.Fprintf(stdout, " from the other training subjects; validation subjects %v", valSubjects)
 	}
-	if *refsPer > 0 {
+	if out.RefsPerClassUsed > 0 {
 		fmt.Fprintf(stdout, " (seed %d)", *seed)
 	}
 	fmt.Fprintln(stdout)

@@ -33,10 +33,16 @@ type evalSettings struct {
 	Dataset      string `json:"dataset"` // the name of the queries' dataset
 	Split        string `json:"split"`
 	RefsPerClass int    `json:"refs_per_class"` // 0: all training windows
-	Seed         uint64 `json:"seed"`
-	ValSubjects  []int  `json:"val_subjects,omitempty"` // --split val: the queries' subjects
-	Normalized   bool   `json:"normalized"`             // the model file's normalisation was applied (baselines: never, raw signals)
-	Threads      int    `json:"threads"`
+	// RefsPerClassUsed is the references per class actually taken
+	// (data.RefsPerClassUsed): 0, all training windows, where no class has
+	// more than RefsPerClass; Refs names them as every figure does
+	// (data.DescribeRefs).
+	RefsPerClassUsed int    `json:"refs_per_class_used"`
+	Refs             string `json:"refs"`
+	Seed             uint64 `json:"seed"`
+	ValSubjects      []int  `json:"val_subjects,omitempty"` // --split val: the queries' subjects
+	Normalized       bool   `json:"normalized"`             // the model file's normalisation was applied (baselines: never, raw signals)
+	Threads          int    `json:"threads"`
 }
 
 func runEval(args []string, stdout io.Writer) error {
@@ -101,7 +107,7 @@ references. Progress goes to stderr.`)
 	if err != nil {
 		return err
 	}
-	refsDesc := describeRefs(*refsPer, refs.Len())
+	refsDesc := data.DescribeRefs(train, *refsPer)
 
 	net := model.Convert[float32](mf.Net)
 	eng, err := openEngine(*backend, *threads)
@@ -128,7 +134,8 @@ references. Progress goes to stderr.`)
 	secs := time.Since(start).Seconds()
 
 	res := evalResult{Model: *modelPath, Kind: net.Kind, evalSettings: evalSettings{Data: *dataPath, Dataset: queries.Name, Split: *splitName,
-		RefsPerClass: *refsPer, Seed: *seed, ValSubjects: valSubjects, Normalized: mf.Normalization != nil, Threads: *threads}, Seconds: secs, Eval: ev}
+		RefsPerClass: *refsPer, RefsPerClassUsed: data.RefsPerClassUsed(train, *refsPer), Refs: refsDesc, Seed: *seed,
+		ValSubjects: valSubjects, Normalized: mf.Normalization != nil, Threads: *threads}, Seconds: secs, Eval: ev}
 	res.Backend, _ = eng.status()
 	res.Adapter = eng.Adapter
 	if res.Threads == 0 {
@@ -242,21 +249,13 @@ func normalized(mf *model.File, split *data.Split) *data.Split {
 	return split
 }
 
-// describeRefs names a reference set in every reported figure.
-func describeRefs(perClass, n int) string {
-	if perClass == 0 {
-		return fmt.Sprintf("refs: all %d training windows", n)
-	}
-	return fmt.Sprintf("refs: %d per class, %d windows", perClass, n)
-}
-
 func printEval(w io.Writer, r evalResult, refs string) {
 	ev := r.Eval
 	fmt.Fprintf(w, "%s model %s: %d queries (%s split, %s), %s", r.Kind, r.Model, ev.NQueries, r.Split, r.Dataset, refs)
 	if len(r.ValSubjects) > 0 {
 		fmt.Fprintf(w, " from the other training subjects; validation subjects %v", r.ValSubjects)
 	}
-	if r.RefsPerClass > 0 {
+	if r.RefsPerClassUsed > 0 {
 		fmt.Fprintf(w, " (seed %d)", r.Seed)
 	}
 	if r.Normalized {

@@ -331,3 +331,47 @@ func TestProgressPlain(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalRefsBeyondClass asks cgru eval and cgru baseline for more
+// references per class than the embedded subset's 72: the figures say that
+// all were taken, and the JSON keeps what was asked beside what was used.
+func TestEvalRefsBeyondClass(t *testing.T) {
+	sgru := newModelFile(t, model.SGRU, 9, nil)
+	const want = "all 72 per class (fewer than the 1000 asked), 432 windows"
+	code, out, errs := cli("eval", "--data", "embedded", "--model", sgru, "--refs-per-class", "1000", "--quiet")
+	if code != 0 {
+		t.Fatalf("eval: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "1-NN accuracy") || !strings.Contains(out, "("+"refs: "+want+")") || strings.Contains(out, "1000 per class") || strings.Contains(out, "seed") {
+		t.Errorf("eval --refs-per-class 1000: output does not say %q (nor only that):\n%s", want, out)
+	}
+	code, out, errs = cli("eval", "--data", "embedded", "--model", sgru, "--refs-per-class", "1000", "--json")
+	if code != 0 {
+		t.Fatalf("eval --json: exit %d: %s", code, errs)
+	}
+	var r struct {
+		RefsPerClass     int    `json:"refs_per_class"`
+		RefsPerClassUsed *int   `json:"refs_per_class_used"`
+		Refs             string `json:"refs"`
+		NRefs            int    `json:"n_refs"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.RefsPerClass != 1000 || r.RefsPerClassUsed == nil || *r.RefsPerClassUsed != 0 || r.Refs != "refs: "+want || r.NRefs != 432 {
+		t.Errorf("eval --json: refs_per_class %d, refs_per_class_used %v, refs %q, n_refs %d; want 1000, 0 (all), %q, 432",
+			r.RefsPerClass, r.RefsPerClassUsed, r.Refs, r.NRefs, "refs: "+want)
+	}
+	// What was asked is taken where a class has more.
+	code, out, _ = cli("eval", "--data", "embedded", "--model", sgru, "--refs-per-class", "3", "--json")
+	json.Unmarshal([]byte(out), &r)
+	if code != 0 || *r.RefsPerClassUsed != 3 || r.Refs != "refs: 3 per class, 18 windows" {
+		t.Errorf("eval --refs-per-class 3: exit %d, refs_per_class_used %d, refs %q", code, *r.RefsPerClassUsed, r.Refs)
+	}
+
+	b, _ := baselineJSON(t, "--method", "dtw", "--refs-per-class", "1000", "--band", "1")
+	if b.RefsPerClass != 1000 || b.RefsPerClassUsed != 0 || b.Refs != "refs: "+want || b.NRefs != 432 {
+		t.Errorf("baseline --json: refs_per_class %d, refs_per_class_used %d, refs %q, n_refs %d; want 1000, 0, %q, 432",
+			b.RefsPerClass, b.RefsPerClassUsed, b.Refs, b.NRefs, "refs: "+want)
+	}
+}

@@ -35,10 +35,13 @@ type reportEval struct {
 	Dataset      string     `json:"dataset"`
 	Split        string     `json:"split"`
 	RefsPerClass int        `json:"refs_per_class"`
-	Seed         uint64     `json:"seed"`
-	ValSubjects  []int      `json:"val_subjects"`
-	Seconds      float64    `json:"seconds"`
-	Threads      int        `json:"threads"`
+	// RefsPerClassUsed is what was taken (nil in a result from before it
+	// was recorded): 0 where every training window was.
+	RefsPerClassUsed *int    `json:"refs_per_class_used"`
+	Seed             uint64  `json:"seed"`
+	ValSubjects      []int   `json:"val_subjects"`
+	Seconds          float64 `json:"seconds"`
+	Threads          int     `json:"threads"`
 	model.Eval
 	baselineFields
 	Label string `json:"-"`
@@ -531,7 +534,7 @@ func marginUpTo(sigmas []float64, m noiseModel) string {
 }
 
 func refsCell(e *reportEval) string {
-	if e.RefsPerClass == 0 {
+	if e.RefsPerClass == 0 || e.RefsPerClassUsed != nil && *e.RefsPerClassUsed == 0 {
 		return fmt.Sprintf("all %d", e.NRefs)
 	}
 	return fmt.Sprintf("%d/class (%d)", e.RefsPerClass, e.NRefs)

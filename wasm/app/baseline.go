@@ -58,17 +58,18 @@ type BaselineTraining struct {
 
 // BaselineResult is one baseline's evaluation, in the form of EvalResult.
 type BaselineResult struct {
-	Method          baseline.Method   `json:"method"`
-	Split           string            `json:"split"`          // "test"
-	RefsPerClass    int               `json:"refs_per_class"` // 0: all training windows
-	Refs            string            `json:"refs"`           // the reference set, as the networks' figures name it
-	Seed            uint64            `json:"seed"`
-	Settings        BaselineSettings  `json:"settings"`
-	Training        *BaselineTraining `json:"training,omitempty"` // RVSML only
-	TrainSeconds    float64           `json:"train_seconds"`      // RVSML training
-	DistanceSeconds float64           `json:"distance_seconds"`   // the distance matrix
-	Seconds         float64           `json:"seconds"`            // all of it, with the metrics
-	Eval            *model.Eval       `json:"eval"`
+	Method           baseline.Method   `json:"method"`
+	Split            string            `json:"split"`               // "test"
+	RefsPerClass     int               `json:"refs_per_class"`      // 0: all training windows
+	RefsPerClassUsed int               `json:"refs_per_class_used"` // as EvalResult
+	Refs             string            `json:"refs"`                // the reference set, as the networks' figures name it
+	Seed             uint64            `json:"seed"`
+	Settings         BaselineSettings  `json:"settings"`
+	Training         *BaselineTraining `json:"training,omitempty"` // RVSML only
+	TrainSeconds     float64           `json:"train_seconds"`      // RVSML training
+	DistanceSeconds  float64           `json:"distance_seconds"`   // the distance matrix
+	Seconds          float64           `json:"seconds"`            // all of it, with the metrics
+	Eval             *model.Eval       `json:"eval"`
 }
 
 // BaselineCost is what a baseline would cost on the current data, measured
@@ -112,6 +113,7 @@ type baselineJob struct {
 	refsDesc       string
 	classNames     []string
 	refsPer, trPer int
+	refsUsed       int // data.RefsPerClassUsed
 	seed           uint64
 }
 
@@ -162,7 +164,8 @@ func prepareBaseline(a *App, op string, arg baselineArgs, all bool) (*baselineJo
 	}
 	c := cfg(baseline.MethodRVSMLOPW)
 	return &baselineJob{methods: methods, cfg: cfg, train: train, refs: refs, queries: queries, refsDesc: refsDesc,
-		classNames: d.split.Train.ClassNames, refsPer: arg.RefsPerClass, trPer: arg.TrainPerClass, seed: arg.Seed,
+		classNames: d.split.Train.ClassNames, refsPer: arg.RefsPerClass,
+		refsUsed: data.RefsPerClassUsed(d.split.Train, arg.RefsPerClass), trPer: arg.TrainPerClass, seed: arg.Seed,
 		settings: BaselineSettings{Band: arg.Band, VirtualLen: c.RVSML.VirtualLen, Lambda: c.RVSML.Lambda, MaxIter: c.RVSML.MaxIter,
 			Tol: c.RVSML.Tol, Lambda1: c.OPW.Lambda1, Lambda2: c.OPW.Lambda2, Delta: c.OPW.Delta, SinkhornIters: c.OPW.Iterations}}, nil
 }
@@ -231,7 +234,8 @@ func opBaseline(ctx context.Context, a *App, req Request) (Reply, error) {
 		}
 		ev := res.Eval
 		ev.ClassNames = job.classNames
-		r := BaselineResult{Method: m, Split: "test", RefsPerClass: job.refsPer, Refs: job.refsDesc, Seed: job.seed, Settings: job.settings,
+		r := BaselineResult{Method: m, Split: "test", RefsPerClass: job.refsPer,
+			RefsPerClassUsed: job.refsUsed, Refs: job.refsDesc, Seed: job.seed, Settings: job.settings,
 			TrainSeconds: res.TrainSeconds, DistanceSeconds: res.DistanceSeconds, Seconds: time.Since(start).Seconds(), Eval: ev}
 		if t := res.RVSML; t != nil {
 			r.Training = &BaselineTraining{Windows: job.train.Len(), PerClass: job.trPer, Iterations: len(t.History),

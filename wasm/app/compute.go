@@ -270,15 +270,18 @@ func opComparePick(ctx context.Context, a *App, req Request) (Reply, error) {
 
 // EvalResult is one network's evaluation.
 type EvalResult struct {
-	Kind         model.Kind  `json:"kind"`
-	Model        string      `json:"model"`
-	Split        string      `json:"split"`
-	RefsPerClass int         `json:"refs_per_class"` // 0: all training windows
-	Refs         string      `json:"refs"`           // how every figure names its reference set
-	Seed         uint64      `json:"seed"`
-	Seconds      float64     `json:"seconds"`
-	Engine       EngineInfo  `json:"engine"`
-	Eval         *model.Eval `json:"eval"`
+	Kind         model.Kind `json:"kind"`
+	Model        string     `json:"model"`
+	Split        string     `json:"split"`
+	RefsPerClass int        `json:"refs_per_class"` // 0: all training windows
+	// RefsPerClassUsed is the references per class taken
+	// (data.RefsPerClassUsed): 0, all, where no class has more than asked.
+	RefsPerClassUsed int         `json:"refs_per_class_used"`
+	Refs             string      `json:"refs"` // how every figure names its reference set (data.DescribeRefs)
+	Seed             uint64      `json:"seed"`
+	Seconds          float64     `json:"seconds"`
+	Engine           EngineInfo  `json:"engine"`
+	Eval             *model.Eval `json:"eval"`
 }
 
 type evalArgs struct {
@@ -347,8 +350,9 @@ func opEvaluate(ctx context.Context, a *App, req Request) (Reply, error) {
 		}
 		ev := model.Evaluate(dm, q.Len(), r.Len(), q.Labels, r.Labels, len(train.ClassNames))
 		ev.ClassNames = train.ClassNames
-		out = append(out, EvalResult{Kind: j.kind, Model: j.desc, Split: "test", RefsPerClass: arg.RefsPerClass, Refs: refsDesc,
-			Seed: arg.Seed, Seconds: time.Since(start).Seconds(), Engine: info, Eval: ev})
+		out = append(out, EvalResult{Kind: j.kind, Model: j.desc, Split: "test", RefsPerClass: arg.RefsPerClass,
+			RefsPerClassUsed: data.RefsPerClassUsed(d.split.Train, arg.RefsPerClass), Refs: refsDesc, Seed: arg.Seed,
+			Seconds: time.Since(start).Seconds(), Engine: info, Eval: ev})
 	}
 	return Reply{Value: map[string]any{"results": out, "queries": queries.Len(), "refs": refs.Len()}}, nil
 }
@@ -375,11 +379,7 @@ func evalSets(d *dataset, refsPerClass, queriesPerClass int, seed uint64) (refs,
 	if refs.Len() == 0 {
 		return nil, nil, "", fmt.Errorf("%s: the training split has no windows to use as references", d.title)
 	}
-	refsDesc = fmt.Sprintf("refs: all %d training windows", refs.Len())
-	if refsPerClass > 0 {
-		refsDesc = fmt.Sprintf("refs: %d per class, %d windows", refsPerClass, refs.Len())
-	}
-	return refs, queries, refsDesc, nil
+	return refs, queries, data.DescribeRefs(train, refsPerClass), nil
 }
 
 func allIndices(n int) []int {
