@@ -111,12 +111,13 @@ class App {
     return res;
   }
 
-  // loadModel loads a model file into the run of its kind.
-  async loadModel(file) {
+  // loadModel loads a model file into the run of its kind; with kind (a
+  // run card's Load button) the engine refuses a file of the other kind.
+  async loadModel(file, kind) {
     ui.hideAlert();
     let info;
     try {
-      info = await this.engine.call("model.load", {}, await ui.readFiles([file]));
+      info = await this.engine.call("model.load", kind ? { kind } : {}, await ui.readFiles([file]));
     } catch (err) {
       ui.showAlert(`Could not load the model ${file.name}`, err.message);
       throw err;

@@ -38,6 +38,10 @@ type run struct {
 	message string
 	origin  string
 	engine  *EngineInfo
+	// trainedBy names what trained a loaded model file (its training
+	// record's program and engine: "cgru train (CLI)", "cgru web page
+	// v1 · webgpu"); empty for the page's own runs.
+	trainedBy string
 
 	norm         *data.Normalizer
 	valSubjects  []int
@@ -119,6 +123,7 @@ type RunInfo struct {
 	Status    string              `json:"status"`
 	Message   string              `json:"message,omitempty"`
 	Origin    string              `json:"origin"`
+	TrainedBy string              `json:"trained_by,omitempty"`
 	Config    Config              `json:"config"`
 	DataID    string              `json:"data_id"`
 	Engine    *EngineInfo         `json:"engine,omitempty"`
@@ -150,7 +155,7 @@ func (r *run) info() *RunInfo {
 	if h == nil {
 		h = []model.EpochRecord{}
 	}
-	return &RunInfo{Kind: r.kind, Status: r.status, Message: r.message, Origin: r.origin, Config: r.cfg, DataID: r.dataID,
+	return &RunInfo{Kind: r.kind, Status: r.status, Message: r.message, Origin: r.origin, TrainedBy: r.trainedBy, Config: r.cfg, DataID: r.dataID,
 		Engine: r.engine, Epoch: len(r.history), BestEpoch: r.bestEpoch, BestVal: r.bestVal, Model: desc, History: h,
 		Params: len(r.current.Params), ValSubjects: r.valSubjects, TrainWindows: r.trainWindows,
 		ValQueries: r.valQueries, ValRefs: r.valRefs, Normalized: r.norm != nil}
@@ -573,6 +578,7 @@ type webRun struct {
 	Status       string           `json:"status"`
 	Message      string           `json:"message,omitempty"`
 	Origin       string           `json:"origin"`
+	TrainedBy    string           `json:"trained_by,omitempty"`
 	Config       Config           `json:"config"`
 	DataID       string           `json:"data_id"`
 	Engine       *EngineInfo      `json:"engine,omitempty"`
@@ -588,7 +594,7 @@ const webRunFormat = "cgru-web-run"
 
 // checkpoint encodes the run (a.mu held; st must not be changing).
 func (r *run) checkpoint() ([]byte, error) {
-	w := webRun{Format: webRunFormat, Kind: r.kind, Status: r.status, Message: r.message, Origin: r.origin, Config: r.cfg,
+	w := webRun{Format: webRunFormat, Kind: r.kind, Status: r.status, Message: r.message, Origin: r.origin, TrainedBy: r.trainedBy, Config: r.cfg,
 		DataID: r.dataID, Engine: r.engine, Norm: r.norm, ValSubjects: r.valSubjects, TrainWindows: r.trainWindows,
 		ValQueries: r.valQueries, ValRefs: r.valRefs}
 	if r.file64 != nil {
@@ -651,7 +657,7 @@ func opRunRestore(ctx context.Context, a *App, req Request) (Reply, error) {
 		return Reply{}, fmt.Errorf("the %s is training", strings.ToUpper(string(w.Kind)))
 	}
 	r := &run{kind: w.Kind, cfg: w.Config, dataID: w.DataID, st: st, status: w.Status, message: w.Message, origin: w.Origin,
-		engine: w.Engine, norm: w.Norm, valSubjects: w.ValSubjects, trainWindows: w.TrainWindows, valQueries: w.ValQueries,
+		trainedBy: w.TrainedBy, engine: w.Engine, norm: w.Norm, valSubjects: w.ValSubjects, trainWindows: w.TrainWindows, valQueries: w.ValQueries,
 		valRefs: w.ValRefs, current: st.Net.Clone(), best: st.Best, bestEpoch: st.BestEpoch, bestVal: st.BestVal,
 		history: st.History}
 	if len(w.File64) == len(st.Net.Params) {
@@ -711,17 +717,52 @@ func opModelSave(ctx context.Context, a *App, req Request) (Reply, error) {
 	return Reply{Value: map[string]any{"kind": k, "name": name, "model": desc, "text": string(b)}}, nil
 }
 
+// trainedBy names the program and the engine that wrote a training
+// record: the page names itself in App; cgru train leaves App out.
+func trainedBy(rec model.TrainRecord) string {
+	s := rec.App
+	if s == "" {
+		s = "cgru train (CLI)"
+	}
+	if rec.Backend != "" {
+		s += " · " + rec.Backend
+		if rec.Adapter != "" {
+			s += " (" + rec.Adapter + ")"
+		}
+	}
+	return s
+}
+
 // opModelLoad replaces a run by the network of a model file (its kind
 // says which run). Its training record, when it has one, gives the
-// settings and the history shown.
+// settings and the history shown. {kind}, when given (the Load button of
+// one run's card), is the run the user means to replace: a file of the
+// other kind is refused, not loaded into the other run, which the user did
+// not ask to replace.
 func opModelLoad(ctx context.Context, a *App, req Request) (Reply, error) {
 	if len(req.Files) != 1 {
 		return Reply{}, errors.New("model.load: give one model file")
+	}
+	var arg struct {
+		Kind string `json:"kind"`
+	}
+	if err := args(req, &arg); err != nil {
+		return Reply{}, err
 	}
 	f := req.Files[0]
 	mf, err := model.ParseFile(f.Data, f.Path)
 	if err != nil {
 		return Reply{}, err
+	}
+	if arg.Kind != "" {
+		want, err := model.ParseKind(arg.Kind)
+		if err != nil {
+			return Reply{}, err
+		}
+		if got := mf.Net.Kind; got != want {
+			G, W := strings.ToUpper(string(got)), strings.ToUpper(string(want))
+			return Reply{}, fmt.Errorf("%s is a %s model, not an %s: load it with the %s card's “Load model…” (or drop it on the page); the %s was not replaced", f.Path, G, W, G, W)
+		}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -735,7 +776,8 @@ func opModelLoad(ctx context.Context, a *App, req Request) (Reply, error) {
 	cfg := a.runs[k].cfg
 	cfg.Hidden = mf.Net.Hidden
 	var rec model.TrainRecord
-	if len(mf.Training) > 0 && json.Unmarshal(mf.Training, &rec) == nil {
+	hasRec := len(mf.Training) > 0 && json.Unmarshal(mf.Training, &rec) == nil
+	if hasRec {
 		cfg.applyRecord(rec)
 	}
 	if mf.CouplingInit != "" {
@@ -757,7 +799,10 @@ func opModelLoad(ctx context.Context, a *App, req Request) (Reply, error) {
 	}
 	r := &run{kind: k, cfg: cfg, dataID: a.data.id, st: st, status: statusLoaded, origin: "loaded from " + f.Path,
 		current: net.Clone(), best: st.Best, bestEpoch: st.BestEpoch, bestVal: st.BestVal, history: rec.History,
-		file64: mf.Net, valSubjects: rec.ValSubjects, trainWindows: rec.TrainWindows}
+		file64: mf.Net, valSubjects: rec.ValSubjects, trainWindows: rec.TrainWindows, trainedBy: "no training record in the file"}
+	if hasRec {
+		r.trainedBy = trainedBy(rec)
+	}
 	if nm := mf.Normalization; nm != nil {
 		r.norm = &data.Normalizer{Mean: nm.Mean, Std: nm.Std}
 	}

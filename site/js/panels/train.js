@@ -220,7 +220,7 @@ export default {
       onchange: async (e) => {
         const f = e.target.files[0];
         e.target.value = "";
-        if (f) await this.app.loadModel(f).catch(() => {});
+        if (f) await this.app.loadModel(f, kind).catch(() => {});
       },
     });
     const el = h("section", { class: `card run run-${kind}`, id: "run-" + kind },
@@ -345,8 +345,9 @@ export default {
         k === "cgru" ? ["‖W_hc‖", last ? fmt(last.coupling_norm, 3) : "–"] : null,
         ["best validation", r.best_val_acc >= 0 ? `${pct(r.best_val_acc)} (epoch ${r.best_epoch})` : "–"],
         ["learning rate", last ? fmt(last.lr, 2) : fmt(r.config.lr, 2)],
-        ["windows", r.train_windows ? `${r.train_windows} train · ${r.val_queries} val vs ${r.val_refs} refs` : "–"],
-        ["engine", r.engine ? engineText(r.engine) : "–"],
+        ["windows", windowsText(r)],
+        r.trained_by ? ["trained by", r.trained_by] : null,
+        r.engine || !r.trained_by ? ["engine", r.engine ? engineText(r.engine) : "–"] : null,
       ].filter(Boolean);
       clear(c.facts).append(...rows.flatMap(([a, b]) => [h("dt", {}, a), h("dd", {}, b)]));
       c.msg.textContent = r.message || (r.status === "loaded" || r.status === "new" ? r.origin : "");
@@ -389,6 +390,17 @@ export default {
     this.charts.acc.set(x, col("sgru", acc), col("cgru", acc), col("sgru", best), col("cgru", best));
   },
 };
+
+// windowsText says what a run trained and validated on, from what its
+// description has: a model file from cgru train records the training
+// windows and the validation people, not the page's validation counts.
+function windowsText(r) {
+  const parts = [];
+  if (r.train_windows) parts.push(`${r.train_windows} train`);
+  if (r.val_queries) parts.push(`${r.val_queries} val vs ${r.val_refs || "all"} refs`);
+  else if (r.val_subjects?.length) parts.push(`validated on people ${r.val_subjects.join(", ")}`);
+  return parts.join(" · ") || "–";
+}
 
 function statusText(s) {
   return { new: "untrained", running: "training", paused: "paused", stopped: "stopped", done: "done", failed: "failed", loaded: "loaded" }[s] || s;

@@ -1,0 +1,60 @@
+package app
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/cgru/cgru/model"
+)
+
+// TestModelLoadCLIFile loads a model file cgru train wrote (the CGRU of
+// docs/results): the run says what trained it and how well, survives a
+// checkpoint and a restore, and a run card that asks for the SGRU refuses
+// it instead of replacing the CGRU.
+func TestModelLoadCLIFile(t *testing.T) {
+	text, err := os.ReadFile("../../docs/results/cgru.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := newApp(t)
+	f := File{"cgru.json", text}
+
+	var info RunInfo
+	call(t, a, "model.load", map[string]string{"kind": "cgru"}, &info, f)
+	if info.Kind != model.CGRU || info.Status != statusLoaded || info.TrainedBy != "cgru train (CLI)" {
+		t.Errorf("loaded: kind %s, status %s, trained by %q; want a loaded CGRU trained by cgru train (CLI)", info.Kind, info.Status, info.TrainedBy)
+	}
+	// Its training record: best validation 95.6 % at epoch 31, on 5741
+	// training windows, validated on people 3, 23 and 30.
+	if info.BestEpoch != 31 || info.BestVal < 0.956 || info.BestVal > 0.957 || info.TrainWindows != 5741 ||
+		len(info.ValSubjects) != 3 || info.Epoch != len(info.History) || info.Epoch < info.BestEpoch || info.Config.Epochs < info.Epoch {
+		t.Errorf("loaded: best %.4f at epoch %d of %d (at most %d), %d windows, validation people %v",
+			info.BestVal, info.BestEpoch, info.Epoch, info.Config.Epochs, info.TrainWindows, info.ValSubjects)
+	}
+
+	// Kept across a reload.
+	var ck struct{ Text string }
+	call(t, a, "run.checkpoint", map[string]string{"kind": "cgru"}, &ck)
+	var back RunInfo
+	call(t, a, "run.restore", map[string]string{"text": ck.Text}, &back)
+	if back.TrainedBy != info.TrainedBy || back.BestEpoch != info.BestEpoch {
+		t.Errorf("restored: trained by %q, best epoch %d; loaded %q, %d", back.TrainedBy, back.BestEpoch, info.TrainedBy, info.BestEpoch)
+	}
+
+	// Through the SGRU's card: refused, and the SGRU stays as it was.
+	var before struct{ Runs []RunInfo }
+	call(t, a, "runs", nil, &before)
+	_, err = try(a, "model.load", map[string]string{"kind": "sgru"}, f)
+	if err == nil || !strings.Contains(err.Error(), "cgru.json is a CGRU model, not an SGRU") || !strings.Contains(err.Error(), "the SGRU was not replaced") {
+		t.Errorf("a CGRU file through the SGRU card: %v", err)
+	}
+	var after struct{ Runs []RunInfo }
+	call(t, a, "runs", nil, &after)
+	for i, r := range after.Runs {
+		if r.Kind == model.SGRU && (r.Status != before.Runs[i].Status || r.Origin != before.Runs[i].Origin) {
+			t.Errorf("the SGRU changed: %s (%s), before %s (%s)", r.Status, r.Origin, before.Runs[i].Status, before.Runs[i].Origin)
+		}
+	}
+
+}
