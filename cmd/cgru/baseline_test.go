@@ -37,8 +37,8 @@ func TestBaselineUsage(t *testing.T) {
 		{[]string{"--method", "dtw", "extra"}, `unexpected argument "extra"`},
 	} {
 		code, _, errs := cli(append([]string{"baseline"}, c.args...)...)
-		if code != 2 || !strings.Contains(errs, c.want) || !strings.Contains(errs, "usage: cgru baseline") {
-			t.Errorf("%v: exit %d, stderr %q; want 2 and %q with the usage", c.args, code, errs, c.want)
+		if code != 2 || !strings.Contains(errs, c.want) || !strings.HasSuffix(errs, "\nrun 'cgru baseline --help' for the flags\n") || strings.Count(errs, "\n") != 2 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q, with where the flags are", c.args, code, errs, c.want)
 		}
 	}
 	code, out, _ := cli("baseline", "--help")

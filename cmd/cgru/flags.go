@@ -16,7 +16,8 @@ var stderr io.Writer = os.Stderr
 
 // newFlags returns a flag set for one command. synopsis is the usage line
 // after "cgru <name>", about a paragraph describing what the command does.
-// Flag errors print the usage to stderr.
+// Its Usage prints all of it with the flags (--help); a usage error prints
+// one line and where the flags are (see usageErrorf).
 func newFlags(name, synopsis, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -29,8 +30,9 @@ func newFlags(name, synopsis, about string) *flag.FlagSet {
 }
 
 // parseFlags parses args into fs. It returns flag.ErrHelp for -h/--help
-// (after printing the usage to stdout), errUsage for a bad flag or for
-// positional arguments (after printing the usage to stderr).
+// (after printing the usage and the flags to stdout), errUsage for a bad
+// flag or for positional arguments (after printing the error, one line,
+// to stderr, with where the flags are).
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	for _, a := range args {
 		if a == "-h" || a == "-help" || a == "--help" {
@@ -39,21 +41,27 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 			return flag.ErrHelp
 		}
 	}
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	// The flag package prints its error and the whole usage: quiet it, and
+	// print the error as usageErrorf does.
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	fs.Usage = usage
+	if err != nil {
+		return usageErrorf(fs, "%v", err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "cgru %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		fs.Usage()
-		return errUsage
+		return usageErrorf(fs, "unexpected argument %q", fs.Arg(0))
 	}
 	return nil
 }
 
-// usageErrorf prints a usage error for the command and returns errUsage.
+// usageErrorf prints a usage error for the command, one line, and where its
+// flags are described, to stderr; it returns errUsage (exit status 2).
 func usageErrorf(fs *flag.FlagSet, format string, a ...any) error {
-	fmt.Fprintf(fs.Output(), "cgru %s: %s\n", fs.Name(), fmt.Sprintf(format, a...))
-	fs.Usage()
+	fmt.Fprintf(fs.Output(), "cgru %s: %s\nrun 'cgru %s --help' for the flags\n", fs.Name(), fmt.Sprintf(format, a...), fs.Name())
 	return errUsage
 }
 

@@ -178,6 +178,21 @@ func TestUsage(t *testing.T) {
 			t.Errorf("cgru %v: exit %d, want %d; output %q, want it to contain %q", tc.args, code, tc.code, text, tc.want)
 		}
 	}
+	// A usage error is one line and where the flags are, not the flags.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--epochs", "x"}, "cgru train: invalid value \"x\" for flag -epochs: parse error\nrun 'cgru train --help' for the flags\n"},
+		{[]string{"eval", "--split", "test"}, "cgru eval: --model is required\nrun 'cgru eval --help' for the flags\n"},
+		{[]string{"sync", "gate", "--nope"}, "cgru sync gate: flag provided but not defined: -nope\nrun 'cgru sync gate --help' for the flags\n"},
+		{[]string{"distance", "extra"}, "cgru distance: unexpected argument \"extra\"\nrun 'cgru distance --help' for the flags\n"},
+	} {
+		code, out, errs := cli(tc.args...)
+		if code != 2 || errs != tc.want || out != "" {
+			t.Errorf("cgru %v: exit %d, stdout %q, stderr %q; want 2, nothing, %q", tc.args, code, out, errs, tc.want)
+		}
+	}
 }
 
 // TestBadInputFiles: bad batch and pairs files are refused with the file,
