@@ -109,9 +109,16 @@ func UnmarshalCheckpoint[F Float](b []byte, name string) (*TrainState[F], json.R
 	}
 	l := NewLayout(c.Kind, c.Input, c.Hidden)
 	n := l.Size
-	if len(c.Params) != n || (c.Best != nil && len(c.Best) != n) ||
-		(c.Adam.M != nil && (len(c.Adam.M) != n || len(c.Adam.V) != n)) {
-		return nil, nil, fmt.Errorf("%s: params, best_params or adam moments do not have the %d values of the network", name, n)
+	for _, v := range []struct {
+		field string
+		vals  []float64
+		given bool
+	}{{"params", c.Params, true}, {"best_params", c.Best, c.Best != nil},
+		{"adam.M", c.Adam.M, c.Adam.M != nil || c.Adam.V != nil}, {"adam.V", c.Adam.V, c.Adam.M != nil || c.Adam.V != nil}} {
+		if v.given && len(v.vals) != n {
+			return nil, nil, fmt.Errorf("%s: %s has %d values, want %d (the %s network's parameters: input_size %d, hidden_size %d)",
+				name, v.field, len(v.vals), n, c.Kind, c.Input, c.Hidden)
+		}
 	}
 	net := &Net[F]{Kind: c.Kind, Input: c.Input, Hidden: c.Hidden, Params: from64[F](c.Params)}
 	st := &TrainState[F]{Net: net, Epoch: c.Epoch, BestEpoch: c.BestEpoch, BestVal: c.BestVal,

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // FileFormat and FileVersion identify a model file (DESIGN.md §5).
@@ -68,14 +69,25 @@ func ReadFile(path string) (*File, error) {
 }
 
 // ParseFile parses and validates a model file; name is used in errors,
-// which name the offending field ("params.weight_hh row 3: 19 values, want
-// 20"), or the line and column of a JSON syntax error.
+// which name the offending field ("params.weight_hh[3] has 19 values, want
+// 20 (hidden_size 20)", "params.bias_ih[4]: NaN is not a finite number"),
+// or the line and column of a JSON syntax error. NaN and Infinity, which
+// JSON has not but some writers put, are named like any bad value.
 func ParseFile(b []byte, name string) (*File, error) {
 	fail := func(format string, a ...any) error {
 		return fmt.Errorf("%s: %s", name, fmt.Sprintf(format, a...))
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(b, &top); err != nil {
+		// NaN or Infinity where JSON wants a number: parse the file with
+		// them quoted, so that the error names the tensor and indices; if
+		// that finds no fault, the syntax error stands.
+		var se *json.SyntaxError
+		if q, ok := quoteNonFinite(b); errors.As(err, &se) && ok {
+			if _, qerr := ParseFile(q, name); qerr != nil {
+				return nil, qerr
+			}
+		}
 		return nil, fmt.Errorf("%s: %w", name, JSONError(b, err))
 	}
 	if top == nil {
@@ -186,9 +198,11 @@ func field(top map[string]json.RawMessage, name string, v any, required bool) er
 
 // ParseParams fills net.Params from a JSON object of named tensors in the
 // shapes of net's layout. Every tensor of the layout must be present and
-// every value a finite number; errors name the tensor, row and column
-// ("params.weight_hh row 3: 19 values, want 20"). Tensors the layout does
-// not have are refused.
+// every value a finite number; errors name the tensor, the value's indices
+// (0-based) and the value, or the size found and the size wanted with
+// where it comes from ("params.weight_hh[3][1]: NaN is not a finite
+// number", "params.weight_ih has 59 rows, want 60 (3×hidden_size 20)").
+// Tensors the layout does not have are refused.
 func ParseParams[F Float](net *Net[F], raw map[string]json.RawMessage) error {
 	l := net.Layout()
 	for name := range raw {
@@ -204,25 +218,62 @@ func ParseParams[F Float](net *Net[F], raw map[string]json.RawMessage) error {
 		dst := net.Params[t.Off : t.Off+t.Size()]
 		path := "params." + t.Name
 		if t.Vector {
-			if err := parseRow(dst, r, path); err != nil {
+			if err := parseRow(dst, r, path, l.sizeName(t.Rows)); err != nil {
 				return err
 			}
 			continue
 		}
 		var rows []json.RawMessage
 		if err := json.Unmarshal(r, &rows); err != nil {
-			return fmt.Errorf("%s: want an array of %d rows of %d numbers", path, t.Rows, t.Cols)
+			return fmt.Errorf("%s: %s, want an array of %d rows (%s) of %d numbers (%s)", path, jsonKind(r),
+				t.Rows, l.sizeName(t.Rows), t.Cols, l.sizeName(t.Cols))
 		}
 		if len(rows) != t.Rows {
-			return fmt.Errorf("%s: %d rows, want %d (shape %v)", path, len(rows), t.Rows, t.Shape())
+			return fmt.Errorf("%s has %d rows, want %d (%s)", path, len(rows), t.Rows, l.sizeName(t.Rows))
 		}
 		for i, row := range rows {
-			if err := parseRow(dst[i*t.Cols:(i+1)*t.Cols], row, fmt.Sprintf("%s row %d", path, i)); err != nil {
+			if err := parseRow(dst[i*t.Cols:(i+1)*t.Cols], row, fmt.Sprintf("%s[%d]", path, i), l.sizeName(t.Cols)); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// sizeName says where a tensor size of l comes from: "3×hidden_size 20",
+// "hidden_size 20" or "input_size 9".
+func (l Layout) sizeName(n int) string {
+	switch n {
+	case 3 * l.Hidden:
+		return fmt.Sprintf("3×hidden_size %d", l.Hidden)
+	case l.Hidden:
+		return fmt.Sprintf("hidden_size %d", l.Hidden)
+	case l.Input:
+		return fmt.Sprintf("input_size %d", l.Input)
+	}
+	return strconv.Itoa(n)
+}
+
+// jsonKind names what a JSON value is, for errors: "an object", "a
+// string", "a number", "null"...
+func jsonKind(r json.RawMessage) string {
+	r = bytes.TrimSpace(r)
+	if len(r) == 0 {
+		return "nothing"
+	}
+	switch r[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
 }
 
 func tensorNames(l Layout) []string {
@@ -233,25 +284,79 @@ func tensorNames(l Layout) []string {
 	return s
 }
 
-// parseRow parses a JSON array of exactly len(dst) finite numbers.
-func parseRow[F Float](dst []F, r json.RawMessage, path string) error {
-	var nums []json.Number
-	d := json.NewDecoder(bytes.NewReader(r))
-	d.UseNumber()
-	if err := d.Decode(&nums); err != nil {
-		return fmt.Errorf("%s: want an array of %d numbers", path, len(dst))
+// parseRow parses a JSON array of exactly len(dst) finite numbers; path
+// names the array and size where its length comes from.
+func parseRow[F Float](dst []F, r json.RawMessage, path, size string) error {
+	var vals []json.RawMessage
+	if err := json.Unmarshal(r, &vals); err != nil {
+		return fmt.Errorf("%s: %s, want an array of %d numbers (%s)", path, jsonKind(r), len(dst), size)
 	}
-	if len(nums) != len(dst) {
-		return fmt.Errorf("%s: %d values, want %d", path, len(nums), len(dst))
+	if len(vals) != len(dst) {
+		return fmt.Errorf("%s has %d values, want %d (%s)", path, len(vals), len(dst), size)
 	}
-	for i, n := range nums {
-		v, err := strconv.ParseFloat(string(n), 64)
-		if err != nil || math.IsInf(v, 0) || math.IsInf(float64(F(v)), 0) {
-			return fmt.Errorf("%s, column %d: %s is not a finite number", path, i, n)
+	for i, raw := range vals {
+		v, err := strconv.ParseFloat(string(raw), 64)
+		switch {
+		case len(raw) > 0 && raw[0] == '"' && nonFinite[string(raw)]:
+			// A NaN or Infinity token, quoted by ParseFile (see unquoteNonFinite).
+			return fmt.Errorf("%s[%d]: %s is not a finite number", path, i, strings.Trim(string(raw), `"`))
+		case jsonKind(raw) != "a number":
+			return fmt.Errorf("%s[%d]: %s is not a number", path, i, raw)
+		case err != nil || math.IsInf(v, 0) || math.IsInf(float64(F(v)), 0):
+			return fmt.Errorf("%s[%d]: %s is not a finite number", path, i, raw)
 		}
 		dst[i] = F(v)
 	}
 	return nil
+}
+
+// nonFinite are the tokens that some JSON writers (Python's json, for
+// one) put for values JSON cannot hold, as quoteNonFinite quotes them.
+var nonFinite = map[string]bool{`"NaN"`: true, `"Infinity"`: true, `"-Infinity"`: true}
+
+// quoteNonFinite returns b with the bare tokens NaN, Infinity and
+// -Infinity outside strings quoted, and whether it found any: a model file
+// written by a tool that writes them parses, and its parameters are then
+// refused with the tensor and indices named (ParseParams).
+func quoteNonFinite(b []byte) ([]byte, bool) {
+	var out []byte
+	found, inString, escaped := false, false, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			out = append(out, c)
+			continue
+		}
+		if c == '"' {
+			inString = true
+			out = append(out, c)
+			continue
+		}
+		tok := ""
+		for _, t := range []string{"NaN", "Infinity", "-Infinity"} {
+			if bytes.HasPrefix(b[i:], []byte(t)) {
+				tok = t
+			}
+		}
+		if tok == "" {
+			out = append(out, c)
+			continue
+		}
+		found = true
+		out = append(out, '"')
+		out = append(out, tok...)
+		out = append(out, '"')
+		i += len(tok) - 1
+	}
+	return out, found
 }
 
 // JSONError describes an error of json.Unmarshal on b for a person: a

@@ -75,13 +75,15 @@ func TestModelFileErrors(t *testing.T) {
 		{"hidden zero", edit(func(m map[string]any) { m["hidden_size"] = 0 }), "hidden_size: 0, want a positive"},
 		{"missing tensor", edit(func(m map[string]any) { delete(params(m), "weight_hc") }), "params.weight_hc: missing"},
 		{"extra tensor", edit(func(m map[string]any) { params(m)["weight_xx"] = []float64{1} }), "params.weight_xx: not a parameter"},
-		{"rows", edit(func(m map[string]any) { params(m)["weight_hh"] = params(m)["weight_hh"].([]any)[:8] }), "params.weight_hh: 8 rows, want 9"},
+		{"rows", edit(func(m map[string]any) { params(m)["weight_hh"] = params(m)["weight_hh"].([]any)[:8] }), "params.weight_hh has 8 rows, want 9 (3×hidden_size 3)"},
 		{"row length", edit(func(m map[string]any) {
 			w := params(m)["weight_hh"].([]any)
 			w[3] = w[3].([]any)[:2]
-		}), "params.weight_hh row 3: 2 values, want 3"},
-		{"vector length", edit(func(m map[string]any) { params(m)["bias_hc"] = []float64{1, 2} }), "params.bias_hc: 2 values, want 3"},
-		{"not number", edit(func(m map[string]any) { params(m)["bias_ih"].([]any)[4] = "x" }), "params.bias_ih: want an array of 9 numbers"},
+		}), "params.weight_hh[3] has 2 values, want 3 (hidden_size 3)"},
+		{"vector length", edit(func(m map[string]any) { params(m)["bias_hc"] = []float64{1, 2} }), "params.bias_hc has 2 values, want 3 (hidden_size 3)"},
+		{"not number", edit(func(m map[string]any) { params(m)["bias_ih"].([]any)[4] = "x" }), `params.bias_ih[4]: "x" is not a number`},
+		{"tensor not array", edit(func(m map[string]any) { params(m)["weight_ih"] = "w" }), "params.weight_ih: a string, want an array of 9 rows (3×hidden_size 3) of 2 numbers (input_size 2)"},
+		{"row not array", edit(func(m map[string]any) { params(m)["weight_ih"].([]any)[7] = 1.5 }), "params.weight_ih[7]: a number, want an array of 2 numbers (input_size 2)"},
 		{"normalization", edit(func(m map[string]any) { m["normalization"] = map[string]any{"mean": []float64{0}, "std": []float64{1}} }), "normalization: 1 means"},
 		{"normalization std", edit(func(m map[string]any) {
 			m["normalization"] = map[string]any{"mean": []float64{0, 0}, "std": []float64{1, 0}}
@@ -101,8 +103,24 @@ func TestModelFileErrors(t *testing.T) {
 	i := strings.Index(good, `"bias_hc":[`) + len(`"bias_hc":[`)
 	j := i + strings.IndexByte(good[i:], ',')
 	bad := good[:i] + "1e999" + good[j:]
-	if _, err := ParseFile([]byte(bad), "m.json"); err == nil || !strings.Contains(err.Error(), "params.bias_hc, column 0: 1e999 is not a finite number") {
+	if _, err := ParseFile([]byte(bad), "m.json"); err == nil || !strings.Contains(err.Error(), "m.json: params.bias_hc[0]: 1e999 is not a finite number") {
 		t.Errorf("overflow: error %v", err)
+	}
+	// NaN and Infinity, which JSON has not but some writers put, are named
+	// with the tensor and indices.
+	marked := edit(func(m map[string]any) { params(m)["weight_hh"].([]any)[1].([]any)[2] = 12345.678 })
+	for _, tok := range []string{"NaN", "-Infinity"} {
+		bad = strings.Replace(marked, "12345.678", tok, 1)
+		want := "m.json: params.weight_hh[1][2]: " + tok + " is not a finite number"
+		if _, err := ParseFile([]byte(bad), "m.json"); err == nil || err.Error() != want {
+			t.Errorf("%s: error %v, want %s", tok, err, want)
+		}
+	}
+	// A NaN where the parameters are all right (in the free-form training
+	// record) is JSON's syntax error.
+	bad = strings.Replace(good, `"format":`, `"training":{"loss":NaN},"format":`, 1)
+	if _, err := ParseFile([]byte(bad), "m.json"); err == nil || !strings.Contains(err.Error(), "invalid character 'N'") {
+		t.Errorf("NaN in the training record: error %v, want JSON's syntax error", err)
 	}
 }
 
@@ -209,5 +227,25 @@ func TestJSONError(t *testing.T) {
 	other := errors.New("other")
 	if got := JSONError(nil, other); got != other {
 		t.Errorf("another error: %v", got)
+	}
+}
+
+// TestCheckpointSizeError: a checkpoint whose vectors do not fit its
+// network names the vector and both sizes.
+func TestCheckpointSizeError(t *testing.T) {
+	n := NewNet[float32](SGRU, 2, 3)
+	n.Init(1, CouplingPaper)
+	b, err := NewTrainState(n, DefaultTrainConfig).MarshalCheckpoint(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	p := m["params"].([]any)
+	m["params"] = p[:len(p)-1]
+	b, _ = json.Marshal(m)
+	const want = "c.ckpt: params has 62 values, want 63 (the sgru network's parameters: input_size 2, hidden_size 3)"
+	if _, _, err := UnmarshalCheckpoint[float32](b, "c.ckpt"); err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
 	}
 }
