@@ -75,6 +75,8 @@ class App {
       const on = b.dataset.panel === id;
       b.setAttribute("aria-selected", on ? "true" : "false");
       b.tabIndex = on ? 0 : -1;
+      // On a narrow screen the tab row scrolls: keep the chosen tab in it.
+      if (on && b.parentElement.scrollWidth > b.parentElement.clientWidth) b.scrollIntoView({ block: "nearest", inline: "nearest" });
     }
     const p = this.panels.get(id);
     p.show?.();
@@ -139,13 +141,23 @@ class App {
   }
 }
 
+// shortAdapter names a GPU adapter in a few words for the badge (the
+// title has it in full): "google swiftshader (browser WebGPU)" →
+// "google swiftshader".
+function shortAdapter(a) {
+  const s = a.replace(/\s*\([^)]*\)/g, "").trim() || a;
+  if (s.length <= 28) return s;
+  const cut = s.slice(0, 28);
+  return cut.slice(0, Math.max(cut.lastIndexOf(" "), 16)) + "…";
+}
+
 function setBadge(info) {
   const el = document.getElementById("engine-badge");
   const text = el.querySelector(".badge-text");
   el.classList.remove("badge-gpu", "badge-cpu");
   if (info.backend === "webgpu") {
     el.classList.add("badge-gpu");
-    text.textContent = "WebGPU" + (info.adapter ? " · " + info.adapter : "");
+    text.textContent = "WebGPU" + (info.adapter ? " · " + shortAdapter(info.adapter) : "");
     el.title = "The networks run as WebGPU compute shaders on " + (info.adapter || "the GPU");
     if (info.software) {
       text.textContent += " · software";
