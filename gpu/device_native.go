@@ -54,6 +54,10 @@ func openDevice(ctx context.Context, f *faults) (*device, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// wgpu-native logs its warnings to stderr ("[wgpu] [Warn] No config
+	// found!" and the like on lavapipe): noise to a cgru user, whose
+	// errors the engine reports itself. Errors only.
+	wgpu.SetLogLevel(wgpu.LogLevelError)
 	inst := wgpu.CreateInstance(nil)
 	if inst == nil {
 		return nil, errors.New("wgpu-native did not create an instance")
