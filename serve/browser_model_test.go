@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,6 +44,35 @@ func TestLoadCLIModel(t *testing.T) {
 		}
 	}
 	p.screenshot("train-cli-models")
+
+	// Compare with them: each distance set among the network's distances
+	// of the split's sample of pairs (computed with the first pair, then
+	// kept).
+	ms := evalJSON[float64](p, `(async () => { const t0 = performance.now(); await cgruApp.panels.get("compare").setPair({split: "test", index: 3}, {split: "test", index: 100}); return performance.now() - t0 })()`)
+	p.tab("compare")
+	type shown struct {
+		Kind    string
+		Rank    string
+		Context struct {
+			NSame      int     `json:"n_same"`
+			DiffAbove  float64 `json:"diff_above"`
+			SameBelow  float64 `json:"same_below"`
+			MedianSame float64 `json:"median_same"`
+			MedianDiff float64 `json:"median_diff"`
+		}
+	}
+	got := evalJSON[[]shown](p, `cgruApp.panels.get("compare").res.traces.map(t => ({kind: t.kind, context: t.context, rank: document.querySelector("#dist-" + t.kind + " .dist-rank").textContent}))`)
+	again := evalJSON[float64](p, `(async () => { const t0 = performance.now(); await cgruApp.panels.get("compare").setPair({split: "test", index: 5}, {split: "test", index: 6}); return performance.now() - t0 })()`)
+	t.Logf("compare: %.0f ms with the samples' distances, %.0f ms for the next pair", ms, again)
+	for _, g := range got {
+		c := g.Context
+		t.Logf("%s: %s (%+v)", g.Kind, g.Rank, c)
+		want := fmt.Sprintf("closer than %d%% of different-activity pairs · farther than %d%% of same-activity pairs", int(math.Round(100*c.DiffAbove)), int(math.Round(100*c.SameBelow)))
+		if g.Rank != want || c.NSame != 60 || !(c.MedianSame < c.MedianDiff) {
+			t.Errorf("%s: the page says %q, want %q; sample %+v", g.Kind, g.Rank, want, c)
+		}
+	}
+	p.screenshot("compare-cli-models")
 
 	// The CGRU file through the SGRU's card.
 	p.b.Run(20*time.Second, chromedp.SetUploadFiles(chromedp.CSS("#load-sgru"), []string{filepath.Join(results, "cgru.json")}))

@@ -79,8 +79,12 @@ type Trace struct {
 	H         int        `json:"H"`
 	SyncError []float64  `json:"sync_error"` // [T] ‖h_t − h'_t‖
 	MeanGate  []float64  `json:"mean_gate"`  // [T] mean coupling gate (CGRU; null for the SGRU)
-	H1        []float32  `json:"h1"`         // [T][H] h_t, flat
-	H2        []float32  `json:"h2"`         // [T][H] h'_t, flat
+	// Context places Distance among the network's distances of a fixed
+	// sample of same-activity and different-activity pairs of window A's
+	// split (their scale is the network's own).
+	Context *DistanceContext `json:"context,omitempty"`
+	H1      []float32        `json:"h1"` // [T][H] h_t, flat
+	H2      []float32        `json:"h2"` // [T][H] h'_t, flat
 }
 
 // CompareResult is the answer to "compare".
@@ -128,6 +132,7 @@ func opCompare(ctx context.Context, a *App, req Request) (Reply, error) {
 		jobs = append(jobs, job{k, r.model64(), desc, r.norm})
 	}
 	a.mu.Unlock()
+	ctxSplit, _ := d.splitOf(arg.A.Split)
 	res := CompareResult{A: wa, B: wb}
 	e := &model.CPU[float64]{Threads: 1}
 	for _, j := range jobs {
@@ -135,6 +140,8 @@ func opCompare(ctx context.Context, a *App, req Request) (Reply, error) {
 		tr := e.Trace(j.net, xa, xb)
 		t := Trace{Kind: j.kind, Model: j.desc, Distance: tr.Distance, T: tr.T, H: tr.H, SyncError: tr.SyncError(),
 			MeanGate: tr.MeanGate(), H1: flat32(tr.H1), H2: flat32(tr.H2)}
+		a.host.Yield()
+		t.Context = distanceContext(d.id, arg.A.Split, ctxSplit, j.net, j.norm, t.Distance)
 		res.Traces = append(res.Traces, t)
 		a.host.Yield()
 	}

@@ -36,7 +36,7 @@ export default {
           h("button", { type: "button", id: "pick-hard", title: "Among random pairs of one activity, the one the SGRU puts furthest apart", onclick: () => this.random("hard") }, "Hard positive"),
           h("button", { type: "button", class: "link", onclick: () => this.swap() }, "Swap"),
           h("button", { type: "button", class: "link", id: "compare-refresh", onclick: () => this.run() }, "Refresh with the latest networks"))),
-      card("Distances", "‖h_T − h'_T‖ at the last step: small means “same activity” to the network.", this.distances, this.caption),
+      card("Distances", "‖h_T − h'_T‖ at the last step: small means “same activity” to the network. Each network has a scale of its own, so each distance is set among those the same network gives a fixed sample of pairs of the split, same activity and different activities.", this.distances, this.caption),
       h("div", { class: "grid-2" },
         card("Synchronization error ‖h_t − h'_t‖", "per time step, for both networks", this.syncEl),
         card("Coupling gate", "mean of c_t over the hidden units (CGRU): how strongly the two runs mix", this.gateEl)),
@@ -177,6 +177,7 @@ export default {
         h("div", { class: `dist dist-${t.kind}`, id: "dist-" + t.kind, dataset: { distance: String(t.distance), kind: t.kind } },
           h("div", { class: "dist-name" }, h("i", { class: "swatch", style: { background: COLORS[t.kind] } }), NAMES[t.kind]),
           h("div", { class: "dist-value" }, fmt(t.distance, 5)),
+          contextText(t.context),
           h("div", { class: "dist-model" }, t.model)),
       );
     }
@@ -246,3 +247,14 @@ export default {
     }
   },
 };
+
+// contextText sets a distance among the network's distances of the fixed
+// sample of pairs (the engine's DistanceContext): where it falls among the
+// same-activity and the different-activity pairs, and their medians.
+function contextText(c) {
+  if (!c) return h("div", { class: "dist-context muted" }, "no sample of pairs to compare with on this split");
+  const p = (x) => `${Math.round(100 * x)}%`;
+  return h("div", { class: "dist-context" },
+    h("div", { class: "dist-rank" }, `closer than ${p(c.diff_above)} of different-activity pairs · farther than ${p(c.same_below)} of same-activity pairs`),
+    h("div", { class: "muted" }, `medians on ${c.split}: same ${fmt(c.median_same, 3)}, different ${fmt(c.median_diff, 3)} (${c.n_same} and ${c.n_diff} random pairs)`));
+}
