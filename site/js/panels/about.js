@@ -28,7 +28,7 @@ export default {
         card("Using it in a class", null,
           h("ol", {},
             h("li", {}, h("b", {}, "Data:"), " look at the windows of each activity: walking has rhythm, lying down has gravity on another axis."),
-            h("li", {}, h("b", {}, "Train:"), " press “Train from scratch”. For a demonstration in about a minute press “Quick demo” first (the paper's settings, 10 epochs); the full protocol (up to 100 epochs, stopping early) takes several minutes, ten at most on the pure-Go engine. Watch the coupling norm and the validation accuracy."),
+            h("li", {}, h("b", {}, "Train:"), " press “Train from scratch”. For a demonstration in about a minute press “Quick demo” first (the paper's settings, 10 epochs); the full protocol (up to 100 epochs, stopping early) takes several minutes on the pure-Go engine (up to about ten: some 6 s an epoch for both networks). Watch the coupling norm and the validation accuracy."),
             h("li", {}, h("b", {}, "Compare:"), " pick two walking windows, then walking against lying: see the CGRU's two runs synchronize or not. Try a “hard positive”."),
             h("li", {}, h("b", {}, "Evaluate:"), " compare 1-NN accuracy and MAP, then add noise and see which network keeps positives and negatives apart.")),
           h("p", {}, "Everything is kept in this browser across reloads; the link in the address bar reproduces the settings of a run. Offline in a classroom, one laptop runs ", h("code", {}, "./build.sh serve --addr :8080"), " (or the cgru-serve binary) and students open its address.")),
