@@ -192,7 +192,7 @@ export default {
     const same = cols.every((c) => c.refs === cols[0].refs && c.seed === cols[0].seed && c.eval.n_queries === cols[0].eval.n_queries);
     const row = (name, f, help, cls = "num") =>
       h("tr", {}, h("th", { title: help }, name), cols.map((c) => h("td", { class: cls, id: `bl-m-${c.key}-${name.split(" ")[0].toLowerCase()}` }, f(c))));
-    const refsOf = (c) => c.refs.replace(/^refs: /, "") + (c.refs_per_class > 0 ? `, seed ${c.seed}` : "");
+    const refsOf = (c) => c.refs.replace(/^refs: /, "") + (c.refs_per_class_used > 0 ? `, seed ${c.seed}` : "");
     const table = h("table", { class: "metrics", id: "bl-table" },
       h("thead", {}, h("tr", {}, h("th", {}, ""), cols.map((c) => h("th", { class: "num" }, h("i", { class: "swatch", style: { background: SWATCH[c.key] } }), NAMES[c.key])))),
       h("tbody", {},

@@ -154,7 +154,7 @@ export default {
     clear(this.results).append(
       table,
       h("p", { class: "refs", id: "eval-refs-text" },
-        `${res.queries} test windows against ${refs.replace(/^refs: /, "")} of the training split (seed ${rs[0].seed}). `,
+        `${res.queries} test windows against ${refs.replace(/^refs: /, "")} of the training split${rs[0].refs_per_class_used > 0 ? ` (seed ${rs[0].seed})` : ""}. `,
         rs.map((r) => `${NAMES[r.kind]}: ${r.model}, ${fmt(r.seconds, 2)} s. `),
         when ? h("span", { class: "muted" }, `Evaluated ${new Date(when).toLocaleString()}.`) : null),
       h("div", { class: "grid-2" }, conf),
