@@ -442,6 +442,9 @@ func pageScenario(t *testing.T, srv *httptest.Server, webgpu bool) {
 		}
 		setEngine("cpu")
 		browsertest.Wait[bool](p.b, time.Minute, `document.getElementById("engine-badge").dataset.backend === "cpu"`)
+		// The badge changes on the worker's event, before the page has
+		// stored the setting: reload only once it is stored.
+		browsertest.Wait[bool](p.b, 10*time.Second, `(cgruApp.store.get("engine").then((v) => { window.storedEngine = v }), window.storedEngine === "cpu")`)
 		p.b.Run(30*time.Second, chromedp.Reload())
 		p.ready()
 		browsertest.Wait[bool](p.b, time.Minute, `(document.getElementById("engine-badge").dataset.reason || "").includes("chosen")`)
