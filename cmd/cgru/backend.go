@@ -33,6 +33,8 @@ type engine struct {
 	Backend string // what runs: "cpu" or "webgpu"
 	Adapter string // the GPU adapter
 	Reason  string // why the CPU runs ("" for --backend cpu)
+
+	gpuFailed bool // the GPU failed under auto in gpu64 (distance, grad)
 }
 
 // openEngine returns the engine of --backend (threads for the CPU engine)
@@ -86,13 +88,35 @@ func (e *engine) distances(net *model.Net[float32], x model.Seqs[float32], pairs
 	return e.Distances(net, x, pairs), nil
 }
 
-// lossGrad is LossGrad with the GPU's failure as an error.
-func (e *engine) lossGrad(net *model.Net[float32], x model.Seqs[float32], labels []int, loss model.Loss, grad []float32) (float64, []float64, error) {
-	if g, ok := e.Engine.(*gpu.Engine); ok {
-		return g.LossGradErr(net, x, labels, loss, grad)
+// gpu64 is the GPU engine for the commands that compute in float64 on the
+// CPU (distance, grad): the GPU engine of --backend webgpu, or of auto while
+// it runs a GPU, else nil (e nil, auto on the CPU engine, or after a GPU
+// failure under auto), and then the caller takes its float64 CPU path, so
+// that auto without a usable hardware GPU gives exactly what --backend cpu
+// gives, not the float32 CPU engine's results.
+func (e *engine) gpu64() *gpu.Engine {
+	if e == nil || e.gpuFailed {
+		return nil
 	}
-	l, d := e.LossGrad(net, x, labels, loss, grad)
-	return l, d, nil
+	switch g := e.Engine.(type) {
+	case *gpu.Engine:
+		return g
+	case *gpu.Auto:
+		return g.GPU()
+	}
+	return nil
+}
+
+// gpu64Failed handles a failure of gpu64's engine: under --backend webgpu
+// it returns err; under auto it says on stderr that the float64 CPU engine
+// continues, makes gpu64 return nil from now on and returns nil.
+func (e *engine) gpu64Failed(err error) error {
+	if _, ok := e.Engine.(*gpu.Auto); !ok {
+		return err
+	}
+	fmt.Fprintf(stderr, "cgru: the GPU failed, the float64 CPU engine continues: %v\n", err)
+	e.gpuFailed = true
+	return nil
 }
 
 // matrixChunk is the number of pairs per Distances call of distanceMatrix

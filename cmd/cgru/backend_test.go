@@ -162,3 +162,56 @@ func TestTrainWebGPU(t *testing.T) {
 	}
 	t.Logf("%s", stdout)
 }
+
+// TestAutoOnCPUIsFloat64 runs `cgru distance` and `cgru grad` with
+// --backend cpu and --backend auto on golden cases (both models, both
+// losses): when auto runs the CPU engine (no hardware GPU: lavapipe is
+// passed over), its output must be byte for byte that of --backend cpu (the
+// float64 engine, not the float32 one). Where auto finds a GPU the equality
+// does not hold (float32) and is skipped with a log line.
+func TestAutoOnCPUIsFloat64(t *testing.T) {
+	if os.Getenv("CGRU_NO_GPU") == "1" {
+		t.Skip("CGRU_NO_GPU=1")
+	}
+	checked := 0
+	for k, c := range goldenCases(t) {
+		var name string
+		json.Unmarshal(c["name"], &name)
+		var args []string
+		if _, ok := c["a"]; ok {
+			pairs, _ := json.Marshal(map[string]json.RawMessage{"a": c["a"], "b": c["b"]})
+			args = []string{"distance", "--model", modelFileOf(t, c), "--pairs", writeTemp(t, "pairs.json", string(pairs))}
+		} else {
+			if k%5 != 0 {
+				continue
+			}
+			batch, _ := json.Marshal(map[string]json.RawMessage{"x": c["x"], "labels": c["labels"]})
+			var loss string
+			json.Unmarshal(c["loss"], &loss)
+			args = []string{"grad", "--model", modelFileOf(t, c), "--batch", writeTemp(t, "batch.json", string(batch)), "--loss", loss}
+			for _, f := range []string{"margin", "alpha", "tau", "beta", "t"} {
+				args = append(args, "--"+f, string(c[f]))
+			}
+		}
+		code, cpuOut, errs := cli(append(args, "--backend", "cpu")...)
+		if code != 0 {
+			t.Fatalf("%s: --backend cpu: exit %d: %s", name, code, errs)
+		}
+		code, autoOut, errs := cli(append(args, "--backend", "auto")...)
+		if code != 0 {
+			t.Fatalf("%s: --backend auto: exit %d: %s", name, code, errs)
+		}
+		if strings.Contains(errs, "backend webgpu on") {
+			t.Logf("%s: auto ran the GPU (%s): float32, not compared with cpu", name, strings.TrimSpace(errs))
+			continue
+		}
+		if !strings.Contains(errs, "backend cpu:") {
+			t.Errorf("%s: auto's stderr %q does not say the CPU engine runs", name, errs)
+		}
+		if autoOut != cpuOut {
+			t.Errorf("%s: --backend auto on the CPU engine differs from --backend cpu:\n%s\n%s", name, autoOut, cpuOut)
+		}
+		checked++
+	}
+	t.Logf("%d cases: auto on the CPU engine identical to cpu", checked)
+}

@@ -12,9 +12,10 @@ func runDistance(args []string, stdout io.Writer) error {
 		`Prints the distance of every pair of sequences in P.json,
 {"a": [[[…I]…T]…P], "b": [[[…I]…T]…P]} (a[p] against b[p]), under the model
 file M.json, as {"distances": [P numbers]}. Computed in float64 on the CPU
-engine; with --backend webgpu (or auto) in float32 on the GPU (SGRU pairs of
-unequal lengths still run on the CPU, in float64). For a CGRU both sequences
-of a pair need the same length.`)
+engine; with --backend webgpu, or auto when it finds a hardware GPU, in
+float32 on the GPU (SGRU pairs of unequal lengths still run on the CPU, in
+float64). When auto runs the CPU engine, the result is that of --backend cpu.
+For a CGRU both sequences of a pair need the same length.`)
 	modelPath := fs.String("model", "", "model file (required)")
 	pairsPath := fs.String("pairs", "", "pairs file (required)")
 	backend := backendFlag(fs)
@@ -51,8 +52,8 @@ of a pair need the same length.`)
 }
 
 // pairDistances computes d(a[p], b[p]) with the float64 CPU engine, or with
-// eng (float32) when it is not nil, grouping pairs of equal lengths into
-// batches.
+// eng's GPU (float32) when it has one (eng.gpu64), grouping pairs of equal
+// lengths into batches.
 func pairDistances(net *model.Net[float64], a, b []seq, file string, eng *engine) ([]float64, error) {
 	d := make([]float64, len(a))
 	type key struct{ ta, tb int }
@@ -85,16 +86,20 @@ func pairDistances(net *model.Net[float64], a, b []seq, file string, eng *engine
 			pairs[i] = model.Pair{A: int32(i), B: int32(len(ps) + i)}
 		}
 		var dd []float64
-		if eng != nil {
+		if g := eng.gpu64(); g != nil {
 			x32 := model.NewSeqs[float32](x.N, x.T, x.I)
 			for i, v := range x.X {
 				x32.X[i] = float32(v)
 			}
 			var err error
-			if dd, err = eng.distances(model.Convert[float32](net), x32, pairs); err != nil {
-				return nil, err
+			if dd, err = g.DistancesErr(model.Convert[float32](net), x32, pairs); err != nil {
+				if err = eng.gpu64Failed(err); err != nil {
+					return nil, err
+				}
+				dd = nil
 			}
-		} else {
+		}
+		if dd == nil {
 			dd = e.Distances(net, x, pairs)
 		}
 		for i, v := range dd {

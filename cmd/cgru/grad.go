@@ -48,8 +48,9 @@ over all its pairs i<j, the pair distances (row-major: (0,1), (0,2), …, (1,2),
 and the gradient of that loss alone (no weight decay, no coupling penalty)
 for every parameter of M.json, in the shapes of the model file:
 {"loss": L, "distances": […], "grads": {"weight_ih": [[…]], …}}.
-Computed in float64 on the CPU engine; with --backend webgpu (or auto) in
-float32 on the GPU.`)
+Computed in float64 on the CPU engine; with --backend webgpu, or auto when
+it finds a hardware GPU, in float32 on the GPU. When auto runs the CPU engine,
+the result is that of --backend cpu.`)
 	modelPath := fs.String("model", "", "model file (required)")
 	batchPath := fs.String("batch", "", "batch file (required)")
 	lf := addLossFlags(fs)
@@ -83,26 +84,34 @@ float32 on the GPU.`)
 	grad := make([]float64, len(net.Params))
 	var l float64
 	var d []float64
-	if *backend == "cpu" {
-		var e model.CPU[float64]
-		l, d = e.LossGrad(net, x, labels, loss, grad)
-	} else {
-		eng, err := openEngine(*backend, 0)
-		if err != nil {
+	var eng *engine
+	if *backend != "cpu" {
+		if eng, err = openEngine(*backend, 0); err != nil {
 			return err
 		}
 		defer eng.close()
+	}
+	onGPU := false
+	if g := eng.gpu64(); g != nil { // float32 on the GPU
 		x32 := model.NewSeqs[float32](x.N, x.T, x.I)
 		for i, v := range x.X {
 			x32.X[i] = float32(v)
 		}
 		g32 := make([]float32, len(grad))
-		if l, d, err = eng.lossGrad(model.Convert[float32](net), x32, labels, loss, g32); err != nil {
-			return err
+		if l, d, err = g.LossGradErr(model.Convert[float32](net), x32, labels, loss, g32); err != nil {
+			if err = eng.gpu64Failed(err); err != nil {
+				return err
+			}
+		} else {
+			onGPU = true
+			for i, v := range g32 {
+				grad[i] = float64(v)
+			}
 		}
-		for i, v := range g32 {
-			grad[i] = float64(v)
-		}
+	}
+	if !onGPU { // float64 on the CPU engine, as --backend cpu
+		var e model.CPU[float64]
+		l, d = e.LossGrad(net, x, labels, loss, grad)
 	}
 	grads := map[string]any{}
 	for _, t := range net.Layout().Tensors {
