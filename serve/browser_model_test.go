@@ -83,5 +83,11 @@ func TestLoadCLIModel(t *testing.T) {
 	if text := cardText("sgru"); !strings.Contains(text, "loaded from sgru.json") {
 		t.Errorf("after the refused file the SGRU card says:\n%s", text)
 	}
+	// And the SGRU file through the CGRU's: "an SGRU", "a CGRU".
+	p.b.Run(20*time.Second, chromedp.SetUploadFiles(chromedp.CSS("#load-cgru"), []string{filepath.Join(results, "sgru.json")}))
+	msg = browsertest.Wait[string](p.b, 30*time.Second, `!document.getElementById("alert").hidden && document.getElementById("alert").textContent.includes("sgru.json is") && document.getElementById("alert").textContent`)
+	if !strings.Contains(msg, "sgru.json is an SGRU model, not a CGRU") || !strings.Contains(msg, "the CGRU was not replaced") {
+		t.Errorf("an SGRU file through the CGRU card: the alert says %q", msg)
+	}
 	p.noProblems("loading model files")
 }

@@ -49,6 +49,30 @@ func TestModelLoadCLIFile(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cgru.json is a CGRU model, not an SGRU") || !strings.Contains(err.Error(), "the SGRU was not replaced") {
 		t.Errorf("a CGRU file through the SGRU card: %v", err)
 	}
+	// And the other way: an SGRU file through the CGRU's card.
+	sg, err := os.ReadFile("../../docs/results/sgru.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = try(a, "model.load", map[string]string{"kind": "cgru"}, File{"sgru.json", sg})
+	if err == nil || !strings.Contains(err.Error(), "sgru.json is an SGRU model, not a CGRU") || !strings.Contains(err.Error(), "the CGRU was not replaced") {
+		t.Errorf("an SGRU file through the CGRU card: %v", err)
+	}
+
+	// The synchronization commands read the file loaded, which exists:
+	// nothing to save first.
+	var ly lyapReply
+	call(t, a, "sync.lyapunov", map[string]any{"network": map[string]any{"source": "cgru"}, "steps": 2000}, &ly)
+	if !strings.Contains(ly.Command, "--model cgru.json ") || ly.SaveAs != "" {
+		t.Errorf("the loaded CGRU's λ_max: command %q, save as %q; want --model cgru.json and nothing to save", ly.Command, ly.SaveAs)
+	}
+	var back2 RunInfo
+	call(t, a, "run.restore", map[string]string{"text": ck.Text}, &back2)
+	call(t, a, "sync.lyapunov", map[string]any{"network": map[string]any{"source": "cgru"}, "steps": 2000}, &ly)
+	if !strings.Contains(ly.Command, "--model cgru.json ") || ly.SaveAs != "" {
+		t.Errorf("after a restore: command %q, save as %q; want --model cgru.json", ly.Command, ly.SaveAs)
+	}
+
 	var after struct{ Runs []RunInfo }
 	call(t, a, "runs", nil, &after)
 	for i, r := range after.Runs {

@@ -200,7 +200,11 @@ type syncNet struct {
 	desc  string // for the page
 	flags string // the network flags of the equivalent cgru sync command
 	model string // the --model of the equivalent command ("" for a random GRU)
-	norm  *data.Normalizer
+	// saveAs is model when the command needs the page's run saved first
+	// (Train › Save model gives it that name); "" when the file exists
+	// (a loaded one) or none is needed.
+	saveAs string
+	norm   *data.Normalizer
 }
 
 func (a *App) syncNetwork(n SyncNetwork) (*syncNet, error) {
@@ -219,11 +223,17 @@ func (a *App) syncNetwork(n SyncNetwork) (*syncNet, error) {
 		net := r.model64()
 		_, desc := r.model()
 		norm := r.norm
-		// The name Train › Save model gives the file.
-		file := fmt.Sprintf("%s-h%d-seed%d.json", k, net.Hidden, r.cfg.Seed)
+		// The command reads the file the run was loaded from, while the
+		// run still holds that file's network; else the file Train › Save
+		// model would give, which has to be saved first.
+		file, saveAs := r.fileName, ""
+		if r.file64 == nil || file == "" {
+			file = fmt.Sprintf("%s-h%d-seed%d.json", k, net.Hidden, r.cfg.Seed)
+			saveAs = file
+		}
 		a.mu.Unlock()
 		return &syncNet{net: net, id: n.Source + ":" + paramsHash(net.Params), desc: fmt.Sprintf("the page's %s, %s", strings.ToUpper(n.Source), desc),
-			flags: "--model " + file, model: file, norm: norm}, nil
+			flags: "--model " + file, model: file, saveAs: saveAs, norm: norm}, nil
 	case "file":
 		s := a.syncState()
 		s.mu.Lock()
@@ -359,8 +369,11 @@ type SyncLyapunov struct {
 	Threshold float64 `json:"threshold"`
 	// Regime is "chaotic", "stable" or "marginal", as the command says it.
 	Regime string `json:"regime"`
-	// Command is the command line that prints the same λ_max.
+	// Command is the command line that prints the same λ_max; SaveAs,
+	// when given, the model file it reads, which Train › Save model has to
+	// write first.
 	Command string  `json:"command"`
+	SaveAs  string  `json:"save_as,omitempty"`
 	MS      float64 `json:"ms"`
 }
 
@@ -406,6 +419,7 @@ func opSyncLyapunov(ctx context.Context, a *App, req Request) (Reply, error) {
 		Inits: arg.Inits, LambdaMax: jsonNum(m), SD: jsonNum(sd), StdErr: jsonNum(ses / float64(len(runs))),
 		Threshold: dynamics.DiffusiveThreshold(m), Regime: dynamics.Regime(m, sd),
 		Command: fmt.Sprintf("cgru sync lyapunov %s --gains %s --inits %d --steps %d --transient %d", n.flags, gnum(arg.Gain), arg.Inits, arg.Steps, arg.Transient),
+		SaveAs:  n.saveAs,
 		MS:      float64(time.Since(start).Microseconds()) / 1000}
 	for _, v := range runs {
 		res.Runs = append(res.Runs, jsonNum(v))
@@ -739,6 +753,7 @@ type SyncGate struct {
 	// values, which the panel does not show).
 	dynamics.GateStudy
 	Command string  `json:"command"`
+	SaveAs  string  `json:"save_as,omitempty"` // as SyncLyapunov's
 	MS      float64 `json:"ms"`
 }
 
@@ -789,7 +804,8 @@ func opSyncGate(ctx context.Context, a *App, req Request) (Reply, error) {
 	}
 	res := SyncGate{Model: n.desc, Data: d.title, Split: arg.Split, PairsPerClass: arg.PairsPerClass, Seed: arg.Seed, T: ds.T, H: n.net.Hidden,
 		Normalized: n.norm != nil,
-		Command:    fmt.Sprintf("cgru sync gate --model %s --data %s --split %s --pairs-per-class %d --seed %d", n.model, d.source, arg.Split, arg.PairsPerClass, arg.Seed)}
+		Command:    fmt.Sprintf("cgru sync gate --model %s --data %s --split %s --pairs-per-class %d --seed %d", n.model, d.source, arg.Split, arg.PairsPerClass, arg.Seed),
+		SaveAs:     n.saveAs}
 	study, err := dynamics.StudyGate(tctx, n.net, x, mp, mn, func(done, total int) {
 		a.host.Emit("task.progress", map[string]any{"task": "sync.gate", "done": done, "total": total})
 	})

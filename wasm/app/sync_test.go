@@ -43,6 +43,7 @@ type lyapReply struct {
 	Threshold float64
 	Regime    string
 	Command   string
+	SaveAs    string `json:"save_as"`
 }
 
 // TestSyncLyapunov checks λ_max against model/dynamics (bit for bit: the
@@ -98,8 +99,8 @@ func TestSyncLyapunov(t *testing.T) {
 	if w := lyapDirect(t, dynamics.NewGRU(net, nil, 1), 2000, 1000, 1); *r.LambdaMax != w.Lambda {
 		t.Errorf("the page's CGRU: λ_max %v, want %v", *r.LambdaMax, w.Lambda)
 	}
-	if !strings.Contains(r.Command, "--model cgru-h20-seed1.json --gains 1 ") || !strings.Contains(r.Network, "CGRU") {
-		t.Errorf("the page's CGRU: command %q, network %q", r.Command, r.Network)
+	if !strings.Contains(r.Command, "--model cgru-h20-seed1.json --gains 1 ") || r.SaveAs != "cgru-h20-seed1.json" || !strings.Contains(r.Network, "CGRU") {
+		t.Errorf("the page's CGRU: command %q (save as %q), network %q", r.Command, r.SaveAs, r.Network)
 	}
 }
 

@@ -56,6 +56,7 @@ type run struct {
 	bestVal   float64
 	history   []model.EpochRecord
 	file64    *model.Net[float64] // the loaded model file's network, until training changes it
+	fileName  string              // the name of that file (kept with file64)
 
 	cancel context.CancelFunc
 	paused bool
@@ -377,7 +378,7 @@ func (a *App) train(ctx context.Context, r *run, tv *data.TrainVal) {
 			r.current = st.Net.Clone()
 			r.best, r.bestEpoch, r.bestVal = st.Best, st.BestEpoch, st.BestVal
 			r.history = slices.Clone(st.History)
-			r.file64 = nil
+			r.file64, r.fileName = nil, ""
 			ckpt, err := r.checkpoint()
 			a.mu.Unlock()
 			a.host.Emit("train.epoch", EpochEvent{Kind: r.kind, Epochs: cfg.Epochs, Record: *ev.Record,
@@ -588,6 +589,7 @@ type webRun struct {
 	ValQueries   int              `json:"val_queries,omitempty"`
 	ValRefs      int              `json:"val_refs,omitempty"`
 	File64       []float64        `json:"file_params,omitempty"` // a loaded file's float64 values
+	FileName     string           `json:"file_name,omitempty"`   // and its name
 }
 
 const webRunFormat = "cgru-web-run"
@@ -598,7 +600,7 @@ func (r *run) checkpoint() ([]byte, error) {
 		DataID: r.dataID, Engine: r.engine, Norm: r.norm, ValSubjects: r.valSubjects, TrainWindows: r.trainWindows,
 		ValQueries: r.valQueries, ValRefs: r.valRefs}
 	if r.file64 != nil {
-		w.File64 = r.file64.Params
+		w.File64, w.FileName = r.file64.Params, r.fileName
 	}
 	return r.st.MarshalCheckpoint(w)
 }
@@ -662,6 +664,7 @@ func opRunRestore(ctx context.Context, a *App, req Request) (Reply, error) {
 		history: st.History}
 	if len(w.File64) == len(st.Net.Params) {
 		r.file64 = &model.Net[float64]{Kind: st.Net.Kind, Input: st.Net.Input, Hidden: st.Net.Hidden, Params: w.File64}
+		r.fileName = w.FileName
 	}
 	if r.active() {
 		r.status = statusStopped
@@ -761,7 +764,8 @@ func opModelLoad(ctx context.Context, a *App, req Request) (Reply, error) {
 		}
 		if got := mf.Net.Kind; got != want {
 			G, W := strings.ToUpper(string(got)), strings.ToUpper(string(want))
-			return Reply{}, fmt.Errorf("%s is a %s model, not an %s: load it with the %s card's “Load model…” (or drop it on the page); the %s was not replaced", f.Path, G, W, G, W)
+			return Reply{}, fmt.Errorf("%s is %s %s model, not %s %s: load it with the %s card's “Load model…” (or drop it on the page); the %s was not replaced",
+				f.Path, article(got), G, article(want), W, G, W)
 		}
 	}
 	a.mu.Lock()
@@ -799,7 +803,7 @@ func opModelLoad(ctx context.Context, a *App, req Request) (Reply, error) {
 	}
 	r := &run{kind: k, cfg: cfg, dataID: a.data.id, st: st, status: statusLoaded, origin: "loaded from " + f.Path,
 		current: net.Clone(), best: st.Best, bestEpoch: st.BestEpoch, bestVal: st.BestVal, history: rec.History,
-		file64: mf.Net, valSubjects: rec.ValSubjects, trainWindows: rec.TrainWindows, trainedBy: "no training record in the file"}
+		file64: mf.Net, fileName: f.Path, valSubjects: rec.ValSubjects, trainWindows: rec.TrainWindows, trainedBy: "no training record in the file"}
 	if hasRec {
 		r.trainedBy = trainedBy(rec)
 	}
@@ -808,6 +812,15 @@ func opModelLoad(ctx context.Context, a *App, req Request) (Reply, error) {
 	}
 	a.runs[k] = r
 	return Reply{Value: a.info(r)}, nil
+}
+
+// article is the indefinite article before a kind's name said as letters:
+// "an SGRU" (ess), "a CGRU" (see).
+func article(k model.Kind) string {
+	if k == model.SGRU {
+		return "an"
+	}
+	return "a"
 }
 
 // applyRecord takes the settings a model file's training record gives.

@@ -41,6 +41,11 @@ const ERR_RANGE = [1e-16, 10];
 const COPY = ["#2563eb", "#ea580c"]; // h and h'
 const NET_NAMES = { sgru: "SGRU", cgru: "CGRU" };
 
+// saveNote says, after a command line, that the model file it reads has
+// to be written first (the page's run, not loaded from a file: Save model
+// gives it that name).
+const saveNote = (r) => (r.save_as ? `, after saving the network with Train › Save model as ${r.save_as}` : "");
+
 // Lane sends one kind of request: with coalesce, one at a time, the newest
 // arguments waiting for the answer to the current one (the ones in
 // between are dropped without being sent) and every answer drawn; without,
@@ -364,7 +369,7 @@ export default {
     this.commandEl = h("code", { id: "sync-command" });
     this.lambdaBox = h("div", { class: "sync-lambda-box" },
       h("div", { class: "sync-big-label" }, "λ", h("sub", {}, "max"), " (nats per step)"), this.lambdaEl, this.regimeEl,
-      h("p", { class: "help" }, "The same number, from the command line: ", this.commandEl));
+      h("p", { class: "help" }, "The same number, from the command line: ", this.commandEl, this.commandSaveEl = h("span", { id: "sync-command-save" })));
 
     this.cIn = h("input", { type: "range", id: "sync-coupling", min: 0, max: C_MAX, step: 0.0025, "aria-label": "coupling strength c" });
     this.cIn.addEventListener("input", () => this.onCoupling(Number(this.cIn.value)));
@@ -504,7 +509,7 @@ export default {
     this.gseedIn.value = s.gate_seed;
     this.modelText.textContent = this.model?.loaded
       ? `Kept here: ${this.model.name}, ${this.model.kind.toUpperCase()} with H = ${this.model.hidden}${this.model.dataset ? ", trained on " + this.model.dataset : ""}. The Train panel's networks stay as they are.`
-      : "A model file (cgru train, or Save model) can be studied here without replacing the Train panel's networks: docs/results/cgru-weak.json is the paper's CGRU trained on full UCI HAR.";
+      : "A model file (cgru train, or Save model) can be studied here without replacing the Train panel's networks: docs/results/cgru.json is the CGRU trained on full UCI HAR with the paper's coupling initialisation, docs/results/cgru-weak.json the one with the weak initialisation.";
   },
 
   setCouplingControls(c) {
@@ -699,6 +704,7 @@ export default {
     }[r.regime];
     this.regimeEl.dataset.regime = r.regime;
     this.commandEl.textContent = r.command;
+    this.commandSaveEl.textContent = saveNote(r);
     this.showThreshold();
   },
 
@@ -794,7 +800,7 @@ export default {
         h("tbody", {}, row("positive", r.positive, "sync-gate-pos"), row("negative", r.negative, "sync-gate-neg"))),
       h("p", { id: "sync-gate-verdict", dataset: { auc: String(r.gate_auc), pos: String(r.positive.mean_gate), neg: String(r.negative.mean_gate) } },
         `The gate of ${r.model} ${verdict}. Negative pairs end further apart than positive ones ${Math.round(100 * r.distance_auc)}% of the time with the gate, ${Math.round(100 * r.distance_auc_gate_off)}% with it forced to 0.`),
-      h("p", { class: "help" }, `${r.positive.pairs} positive and ${r.negative.pairs} negative pairs of the ${r.split} split of ${r.data}${r.normalized ? " (standardised as the network was trained)" : ""}, float64, ${Math.round(r.ms)} ms. The same figures: `, h("code", {}, r.command), "."),
+      h("p", { class: "help" }, `${r.positive.pairs} positive and ${r.negative.pairs} negative pairs of the ${r.split} split of ${r.data}${r.normalized ? " (standardised as the network was trained)" : ""}, float64, ${Math.round(r.ms)} ms. The same figures: `, h("code", {}, r.command), saveNote(r) + "."),
     );
   },
 
