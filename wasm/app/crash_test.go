@@ -17,7 +17,7 @@ const oneSubjectCSV = "window,split,subject,label,a,b\n" +
 
 // TestTrainOneSubject trains on an upload whose training split holds one
 // subject, with validation fold 1: train.start answers with
-// data.SplitTrainVal's error, no run trains, the cards say failed with the
+// data.SplitTrainVal's error (naming the page's choice for fold 0), no run trains, the cards say failed with the
 // reason, and the worker goes on answering (fold 0 then trains).
 func TestTrainOneSubject(t *testing.T) {
 	a, h := newApp(t)
@@ -25,7 +25,9 @@ func TestTrainOneSubject(t *testing.T) {
 	c := tiny()
 	c.Folds, c.Fold = 7, 1
 	_, err := try(a, "train.start", map[string]any{"config": c})
-	want := "fold 1 holds every training subject (1 subject), leaving no window to train on: train without validation (fold 0), or with more subjects"
+	// data.SplitTrainVal's error in the page's words: the form's choice,
+	// not the command's fold 0.
+	want := "fold 1 holds every training subject (1 subject), leaving no window to train on: train without validation (Validation fold “none: train on everyone”), or with more subjects"
 	if err == nil || err.Error() != want {
 		t.Fatalf("train.start on one subject: error %v, want %q", err, want)
 	}

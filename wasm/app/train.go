@@ -88,8 +88,17 @@ func (r *run) windows(d *dataset) (*data.TrainVal, error) {
 	if c.TrainPerClass > 0 {
 		train = train.Subset(data.BalancedSubset(train, c.TrainPerClass, c.Seed))
 	}
-	return data.SplitTrainVal(train, c.Folds, c.Fold, c.ValRefs, c.ValQueries, c.Seed)
+	tv, err := data.SplitTrainVal(train, c.Folds, c.Fold, c.ValRefs, c.ValQueries, c.Seed)
+	if err != nil {
+		// data names the command's flag (fold 0); the page's form names
+		// that choice otherwise.
+		err = errors.New(strings.ReplaceAll(err.Error(), "train without validation (fold 0)", pageNoValidation))
+	}
+	return tv, err
 }
+
+// pageNoValidation is how the page says to train without validation.
+const pageNoValidation = "train without validation (Validation fold “none: train on everyone”)"
 
 // model returns the network readers use: the best one so far, else the
 // current one; and how to name it.
