@@ -83,7 +83,7 @@ export default {
         card("Settings", "The paper's protocol; change anything. The link keeps these settings.", this.form,
           h("div", { class: "button-row" },
             h("button", { type: "button", class: "link", onclick: () => { this.app.state.resetConfig(); this.fillForm(); } }, "Paper defaults"),
-            h("button", { type: "button", class: "link", id: "quick-demo", title: "The paper's settings for 10 epochs: about a minute on the pure-Go engine (57 s measured on a 2-core machine: a CGRU epoch on the embedded data is 10 steps of about 0.3 s, then the validation, 5 to 6 s in all)",
+            h("button", { type: "button", class: "link", id: "quick-demo", title: "The paper's settings for 10 epochs: about a minute on the pure-Go engine (57 s measured on a 2-core machine: a CGRU epoch on the embedded data is 11 batches of about 0.3 s each, then the validation, 5 to 6 s in all)",
               onclick: () => { this.app.state.resetConfig(); this.app.state.set({ epochs: 10 }); this.fillForm(); } }, "Quick demo"),
             h("button", { type: "button", class: "link", id: "copy-link", onclick: () => this.copyLink() }, "Copy link"))),
         h("div", { class: "train-side" },
