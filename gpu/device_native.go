@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/cogentcore/webgpu/wgpu"
@@ -45,6 +47,36 @@ func adapterScore(info wgpu.AdapterInfo) int {
 	return s
 }
 
+// xdgRuntimeDir sets XDG_RUNTIME_DIR once per process.
+var xdgRuntimeDir sync.Once
+
+// setXDGRuntimeDir gives the process a private XDG_RUNTIME_DIR (a new
+// directory of mode 0700 under the temporary directory) when it has none, or
+// one that is not a directory.
+// wgpu-native's OpenGL backend probes for a display when the instance is
+// created, and without XDG_RUNTIME_DIR libwayland-client prints "error:
+// XDG_RUNTIME_DIR is invalid or not set in the environment." several times
+// to stderr, which cgru users read as failures (a headless machine, a
+// container, a cron job). Choosing the backends in the instance descriptor
+// would avoid the probe, but a non-nil descriptor crashes wgpu-native
+// (DESIGN.md §7), so the variable is set instead. The directory is empty
+// (nothing connects to a display there) and is left behind at exit: one
+// empty directory per process that opened a GPU, in the temporary directory.
+func setXDGRuntimeDir() {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return
+		}
+	}
+	dir, err := os.MkdirTemp("", "cgru-xdg-")
+	if err != nil {
+		return // the messages come back; nothing else changes
+	}
+	if os.Chmod(dir, 0o700) == nil {
+		os.Setenv("XDG_RUNTIME_DIR", dir)
+	}
+}
+
 // openDevice enumerates the adapters (a non-nil instance descriptor crashed
 // wgpu-native here, DESIGN.md §7), takes the best one and a device on it.
 func openDevice(ctx context.Context, f *faults) (*device, error) {
@@ -58,6 +90,7 @@ func openDevice(ctx context.Context, f *faults) (*device, error) {
 	// found!" and the like on lavapipe): noise to a cgru user, whose
 	// errors the engine reports itself. Errors only.
 	wgpu.SetLogLevel(wgpu.LogLevelError)
+	xdgRuntimeDir.Do(setXDGRuntimeDir)
 	inst := wgpu.CreateInstance(nil)
 	if inst == nil {
 		return nil, errors.New("wgpu-native did not create an instance")
