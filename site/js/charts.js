@@ -30,9 +30,14 @@ export const axis = (label, extra = {}) => ({
   ...extra,
 });
 
+// percentFormat writes a share (0.725) as a percentage: the axis's ticks
+// as short as they go (72.5%, 70%), a legend value with one decimal.
+export const percentFormat = (v, legend = false) => (legend ? (100 * v).toFixed(1) : String(Number((100 * v).toFixed(2)))) + "%";
+
 // LineChart is a uPlot chart in el: x values and one or more series.
 // series: [{label, color, dash, width, points, scale}]; opts: {xLabel,
-// yLabel, height, yRange, y2Label}.
+// yLabel, height, yRange, y2Label, yFormat}. yFormat, when given, writes
+// the y values of the axis and the legend (percentFormat for shares).
 export class LineChart {
   constructor(el, series, opts = {}) {
     this.el = el;
@@ -50,7 +55,8 @@ export class LineChart {
     const scales = { x: { time: false } };
     if (this.opts.yRange) scales.y = { range: this.opts.yRange };
     if (this.opts.y2Label) scales.y2 = { range: this.opts.y2Range };
-    const axes = [axis(this.opts.xLabel || ""), axis(this.opts.yLabel || "")];
+    const yf = this.opts.yFormat;
+    const axes = [axis(this.opts.xLabel || ""), axis(this.opts.yLabel || "", yf ? { values: (u, vals) => vals.map((v) => (v == null ? "" : yf(v))) } : {})];
     if (this.opts.integerX) axes[0].incrs = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000];
     if (this.opts.y2Label) axes.push({ ...axis(this.opts.y2Label), scale: "y2", side: 1, grid: { show: false } });
     const opts = {
@@ -70,7 +76,7 @@ export class LineChart {
           scale: s.scale || "y",
           spanGaps: true,
           points: s.points ? { show: true, size: 6, fill: s.color } : { show: false },
-          value: (u, v) => (v == null ? "–" : Number(v.toPrecision(4)).toString()),
+          value: (u, v) => (v == null ? "–" : yf && (s.scale || "y") === "y" ? yf(v, true) : Number(v.toPrecision(4)).toString()),
         })),
       ],
     };

@@ -105,7 +105,9 @@ const pageNoValidation = "train without validation (Validation fold “none: tra
 func (r *run) model() (*model.Net[float32], string) {
 	switch {
 	case r.best != nil && r.bestVal >= 0:
-		return r.best, fmt.Sprintf("best validation epoch %d (1-NN accuracy %.3f)", r.bestEpoch, r.bestVal)
+		// A percentage, as the page shows accuracies; no parentheses, as
+		// the page puts the name in some.
+		return r.best, fmt.Sprintf("best validation epoch %d, %.1f%% validation accuracy", r.bestEpoch, 100*r.bestVal)
 	case r.best != nil:
 		return r.best, fmt.Sprintf("after epoch %d", r.bestEpoch)
 	case r.status == statusLoaded:

@@ -3,7 +3,7 @@
 // charts, progress, pause/resume/stop, and saving or loading model files.
 
 import { h, clear, card, field, fmt, pct, duration, download, showAlert, hideAlert, toast, progressBar } from "../ui.js";
-import { LineChart, COLORS } from "../charts.js";
+import { LineChart, COLORS, percentFormat } from "../charts.js";
 
 const KINDS = ["sgru", "cgru"];
 const NAMES = { sgru: "SGRU", cgru: "CGRU" };
@@ -111,7 +111,7 @@ export default {
         ...seriesBoth({ points: false }),
         { label: "SGRU best", color: COLORS.sgru, points: true, width: 0 },
         { label: "CGRU best", color: COLORS.cgru, points: true, width: 0 },
-      ], { xLabel: "epoch", height: 220, integerX: true }),
+      ], { xLabel: "epoch", height: 220, integerX: true, yFormat: percentFormat }),
     };
     const e = app.engine;
     e.on("train.batch", (b) => this.onBatch(b));
