@@ -8,6 +8,7 @@ import { LineChart, COLORS, shade } from "../charts.js";
 import { abbrev } from "./data.js";
 
 const NAMES = { sgru: "SGRU", cgru: "CGRU" };
+const NO_NOISE = "No noise sweep yet: “Run the noise sweep” draws the mean distances here.";
 
 // confusionFigure draws a confusion matrix (model.Eval's, with class_names)
 // under the title name; the baselines panel draws its own with it.
@@ -45,8 +46,9 @@ export default {
     this.btnNoise = h("button", { type: "button", id: "noise-run", onclick: () => this.noise() }, "Run the noise sweep");
     this.noiseProgress = progressBar("");
     this.noiseProgress.el.hidden = true;
-    this.noiseEl = h("div", { class: "chart", id: "chart-noise" });
-    this.noiseText = h("p", { class: "muted", id: "noise-text" });
+    // The chart shows once there is a sweep; until then a line says so.
+    this.noiseEl = h("div", { class: "chart", id: "chart-noise", hidden: true });
+    this.noiseText = h("p", { class: "muted", id: "noise-text" }, NO_NOISE);
     sec.append(
       h("div", { class: "panel-head" },
         h("h2", {}, "How well do they retrieve?"),
@@ -81,7 +83,8 @@ export default {
       this.last = null;
       this.results.replaceChildren(h("p", { class: "muted" }, "No evaluation yet."));
       this.noiseChart.set([], [], [], [], []);
-      this.noiseText.textContent = "";
+      this.noiseEl.hidden = true;
+      this.noiseText.textContent = NO_NOISE;
     });
     const kept = await app.store.get("eval");
     if (kept && kept.data_id === app.data.id) {
@@ -198,6 +201,7 @@ export default {
   drawNoise(res) {
     const c = Object.fromEntries(res.curves.map((x) => [x.kind, x]));
     const s = (k, f) => (c[k] ? c[k][f] : res.sigmas.map(() => null));
+    this.noiseEl.hidden = false;
     this.noiseChart.set(res.sigmas, s("sgru", "mean_pos"), s("sgru", "mean_neg"), s("cgru", "mean_pos"), s("cgru", "mean_neg"));
     const keeps = res.curves.map((x) => {
       let last = -1;

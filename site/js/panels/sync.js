@@ -274,8 +274,13 @@ export default {
         onStart: () => {
           this.gateProgress.el.hidden = false;
           this.gateProgress.set(0, "running the pairs…");
+          // The progress stands for the summary until there is one.
+          this.gateSummary.hidden = !this.gateSummary.querySelector("table");
         },
-        onEnd: () => (this.gateProgress.el.hidden = true),
+        onEnd: () => {
+          this.gateProgress.el.hidden = true;
+          this.gateSummary.hidden = false;
+        },
       }),
     };
     app.engine.on("task.progress", (p) => {
@@ -385,7 +390,7 @@ export default {
     this.sweepEl = h("div", { class: "chart", id: "sync-sweep-chart" });
     this.sweepText = h("p", { class: "help", id: "sync-sweep-text" });
 
-    this.gateNetSel = h("select", { id: "sync-gate-net", onchange: () => { this.set({ gate_net: this.gateNetSel.value }); this.requestGate(); } });
+    this.gateNetSel = h("select", { id: "sync-gate-net", onchange: () => { this.set({ gate_net: this.gateNetSel.value }); this.gateNetDesc.textContent = this.runDesc(this.s.gate_net); this.requestGate(); } });
     this.splitSel = h("select", { id: "sync-gate-split", onchange: () => { this.set({ split: this.splitSel.value }); this.requestGate(); } }, opt("test", "test"), opt("train", "train"));
     this.ppcIn = h("input", { type: "number", id: "sync-gate-pairs", min: 1, max: 1000, step: 1 });
     this.gseedIn = h("input", { type: "number", id: "sync-gate-seed", min: 0, step: 1 });
@@ -400,6 +405,8 @@ export default {
     this.gateProgress = progressBar("");
     this.gateProgress.el.hidden = true;
     this.gateSummary = h("div", { id: "sync-gate-summary" }, h("p", { class: "muted" }, "No trained CGRU looked at yet."));
+    this.netDesc = h("small", { class: "help", id: "sync-net-desc" });
+    this.gateNetDesc = h("small", { class: "help", id: "sync-gate-net-desc" });
     this.gateGateEl = h("div", { class: "chart", id: "sync-gate-chart" });
     this.gateErrEl = h("div", { class: "chart", id: "sync-gate-error-chart" });
 
@@ -409,7 +416,7 @@ export default {
         h("p", { class: "lead" }, "A GRU that gets no input is a dynamical system: its state h moves by h ← F(h) forever. Turn up the gain on its recurrent weights and it becomes chaotic. Two copies started apart then never meet — unless they are coupled strongly enough. That threshold is set by one number, the largest Lyapunov exponent λ", h("sub", {}, "max"), ". The coupled GRU (CGRU) learns its own coupling, pair by pair.")),
       h("div", { class: "sync-top" },
         card("The network", "Random weights as PyTorch initialises a GRU, or a trained network's recurrent weights (with no input).",
-          field("Network", this.netSel),
+          field("Network", this.netSel), this.netDesc,
           this.randomRow,
           h("div", { class: "button-row" },
             h("button", { type: "button", id: "sync-model-load", onclick: () => this.modelIn.click() }, "Load a model file…"), this.modelIn),
@@ -433,7 +440,7 @@ export default {
         this.sweepEl, this.sweepText),
       card("The trained CGRU's gate", "A CGRU sets the coupling itself at every step: c_t = σ(W_hc (h_{t−1} + h'_{t−1}) + b_hc), per hidden unit. Here it reads real pairs of the loaded data, as cgru sync gate does: pairs of the same activity (positive) and of different activities (negative), with its gate, and with the gate forced to 0 (the same GRU, uncoupled).",
         h("div", { class: "form-grid" },
-          field("Trained CGRU", this.gateNetSel),
+          h("div", { class: "field wide" }, h("label", { for: "sync-gate-net" }, "Trained CGRU"), this.gateNetSel, this.gateNetDesc),
           field("Windows from", this.splitSel),
           field("Pairs per activity", this.ppcIn, "positive, and as many negative"),
           field("Seed", this.gseedIn, "which pairs")),
@@ -480,10 +487,10 @@ export default {
   fillControls() {
     const s = this.s;
     const runs = this.app.runs;
-    const runText = (k) => {
-      const r = runs[k];
-      return `the ${NET_NAMES[k]} of the Train panel${r ? " (" + (r.status === "new" ? "untrained" : r.model) + ")" : ""}`;
-    };
+    // The options name the run only (a select cannot wrap); the line under
+    // the select says which network of the run it is.
+    const runText = (k) => `the Train panel's ${NET_NAMES[k]}${runs[k]?.status === "new" ? " (untrained)" : ""}`;
+
     const fileText = this.model?.loaded ? `model file ${this.model.name} (${this.model.kind.toUpperCase()}, H = ${this.model.hidden})` : null;
     const opts = [["random", "a random GRU"], ["sgru", runText("sgru")], ["cgru", runText("cgru")]];
     if (fileText) opts.push(["file", fileText]);
@@ -495,6 +502,8 @@ export default {
     if (s.gate_net === "file" && !gateOpts.some(([v]) => v === "file")) s.gate_net = "cgru";
     clear(this.gateNetSel).append(...gateOpts.map(([v, t]) => h("option", { value: v }, t)));
     this.gateNetSel.value = s.gate_net;
+    this.netDesc.textContent = this.runDesc(s.net);
+    this.gateNetDesc.textContent = this.runDesc(s.gate_net);
     this.randomRow.hidden = s.net !== "random";
     this.hiddenIn.value = s.hidden;
     this.seedIn.value = s.seed;
@@ -560,6 +569,13 @@ export default {
     }
     const s = this.s;
     this.lanes.gate.request({ network: { source: s.gate_net }, split: s.split, pairs_per_class: s.ppc, seed: s.gate_seed });
+  },
+
+  // runDesc says which network of a Train panel's run (net "sgru" or
+  // "cgru") the panel uses; "" for the others and an untrained run.
+  runDesc(net) {
+    const r = this.app.runs[net];
+    return r && r.status !== "new" ? `The Train panel's ${NET_NAMES[net]}: ${r.model}.` : "";
   },
 
   onNetwork() {
