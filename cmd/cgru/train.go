@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -81,9 +82,32 @@ epoch's network is kept).`)
 	if !ok {
 		return usageErrorf(fs, "--loss %q (tau %g): want contrastive, or structural with tau > 0", *lf.name, *lf.tau)
 	}
-	if cfg.Epochs < 1 || *perClass < 1 || *hidden < 1 || *nfolds < 1 || *fold < 0 || *fold > *nfolds ||
-		*valRefs < 0 || *valMax < 0 || cfg.LR <= 0 || *threads < 0 {
-		return usageErrorf(fs, "bad value: need --epochs ≥ 1, --per-class ≥ 1, --hidden ≥ 1, 0 ≤ --fold ≤ --nfolds, --lr > 0")
+	for _, c := range []struct {
+		name string
+		v    int
+		min  int
+	}{{"epochs", cfg.Epochs, 1}, {"per-class", *perClass, 1}, {"hidden", *hidden, 1}, {"nfolds", *nfolds, 1},
+		{"fold", *fold, 0}, {"val-refs-per-class", *valRefs, 0}, {"val-queries-per-class", *valMax, 0},
+		{"plateau-patience", cfg.PlateauPatience, 0}, {"early-stop", cfg.EarlyStop, 0}, {"threads", *threads, 0}} {
+		if c.v < c.min {
+			return usageErrorf(fs, "--%s %d: need %d or more", c.name, c.v, c.min)
+		}
+	}
+	if *fold > *nfolds {
+		return usageErrorf(fs, "--fold %d: need 0 ≤ --fold ≤ --nfolds (%d)", *fold, *nfolds)
+	}
+	if !(cfg.LR > 0) || math.IsInf(cfg.LR, 0) {
+		return usageErrorf(fs, "--lr %g: need a finite rate > 0", cfg.LR)
+	}
+	// 0 turns these off (no decay, no penalty, no clipping: DESIGN.md §4,
+	// model.TrainConfig); a negative value has no meaning.
+	for _, c := range []struct {
+		name string
+		v    float64
+	}{{"weight-decay", cfg.WeightDecay}, {"coupling-penalty", cfg.CouplingPenalty}, {"clip", cfg.ClipNorm}} {
+		if !(c.v >= 0) || math.IsInf(c.v, 0) {
+			return usageErrorf(fs, "--%s %g: need a finite value ≥ 0 (0: off)", c.name, c.v)
+		}
 	}
 	if *folds != "" && *folds != "all" {
 		return usageErrorf(fs, `--folds %q: only "all" is known`, *folds)
@@ -209,6 +233,12 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run mode
 	}
 	trainDS := tv.Train
 	run.ValSubjects = tv.ValSubjects
+	if run.Fold > 0 {
+		// Fewer training subjects than folds make fewer folds (data.Folds,
+		// the same folds as asking for that many): the record and the
+		// messages give the folds actually made.
+		run.Folds = len(data.Folds(split.Train, run.Folds, run.Seed))
+	}
 	var norm *data.Normalizer
 	if run.Normalize {
 		norm = data.FitNormalizer(trainDS)
@@ -227,12 +257,23 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run mode
 		have := trainDS.ClassCounts()
 		for c, n := range q.ClassCounts() {
 			if n > 0 && have[c] == 0 {
-				fmt.Fprintf(stdout, "warning: no training window of class %s outside the validation subjects: its %d validation queries cannot be matched\n",
+				fmt.Fprintf(stderr, "warning: no training window of class %s outside the validation subjects: its %d validation queries cannot be matched\n",
 					trainDS.ClassNames[c], n)
 			}
 		}
 	} else {
 		fmt.Fprintf(stdout, "%s: all %d training windows, no validation (the last epoch's network is kept)\n", run.Kind, trainDS.Len())
+	}
+	// data.Sampler repeats the windows of a class shorter than a batch's
+	// share within each batch: allowed (a small dataset), but said.
+	var short []string
+	for c, n := range trainDS.ClassCounts() {
+		if n > 0 && n < run.PerClass {
+			short = append(short, fmt.Sprintf("%s has %s", trainDS.ClassNames[c], plural(n, "training window")))
+		}
+	}
+	if len(short) > 0 {
+		fmt.Fprintf(stderr, "warning: --per-class %d: class %s, so windows repeat within each batch\n", run.PerClass, strings.Join(short, ", "))
 	}
 	if st == nil {
 		net := model.NewNet[float32](run.Kind, len(trainDS.Channels), run.Hidden)
@@ -360,4 +401,13 @@ func writeAtomic(path string, b []byte) error {
 		_, err := w.Write(b)
 		return err
 	})
+}
+
+// plural writes n things, in the singular for 1: plural(1, "epoch") is
+// "1 epoch", plural(3, "epoch") "3 epochs".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,7 +86,17 @@ func TestTrainUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"train", "--fold", "9"}, "0 ≤ --fold ≤ --nfolds"},
+		{[]string{"train", "--fold", "9"}, "--fold 9: need 0 ≤ --fold ≤ --nfolds (7)"},
+		{[]string{"train", "--fold", "-1"}, "--fold -1: need 0 or more"},
+		{[]string{"train", "--hidden", "0"}, "--hidden 0: need 1 or more"},
+		{[]string{"train", "--nfolds", "0", "--fold", "0"}, "--nfolds 0: need 1 or more"},
+		{[]string{"train", "--epochs", "0"}, "--epochs 0: need 1 or more"},
+		{[]string{"train", "--per-class", "0"}, "--per-class 0: need 1 or more"},
+		{[]string{"train", "--lr", "-1"}, "--lr -1: need a finite rate > 0"},
+		{[]string{"train", "--lr", "NaN"}, "--lr NaN: need a finite rate > 0"},
+		{[]string{"train", "--weight-decay", "-0.1"}, "--weight-decay -0.1: need a finite value ≥ 0 (0: off)"},
+		{[]string{"train", "--clip", "-6"}, "--clip -6: need a finite value ≥ 0 (0: off)"},
+		{[]string{"train", "--coupling-penalty", "-1"}, "--coupling-penalty -1: need a finite value ≥ 0"},
 		{[]string{"train", "--folds", "some"}, `--folds "some"`},
 		{[]string{"train", "--coupling-init", "strong"}, "unknown coupling init"},
 		{[]string{"train", "--backend", "gpu"}, `--backend "gpu": want cpu, webgpu or auto`},
@@ -98,5 +109,69 @@ func TestTrainUsage(t *testing.T) {
 	code, _, errs := cli("train", "--data", "/nonexistent/har.zip", "--quiet")
 	if code != 1 || !strings.Contains(errs, "/nonexistent/har.zip") {
 		t.Errorf("missing data: exit %d, stderr %q", code, errs)
+	}
+}
+
+// threeSubjectsCSV writes a CSV dataset of 3 training subjects, 2 windows of
+// each of 2 classes per subject (4 steps, 2 channels), and 2 test windows.
+func threeSubjectsCSV(t *testing.T) string {
+	var b strings.Builder
+	b.WriteString("window,split,subject,label,a,b\n")
+	w := 0
+	add := func(split string, subj int, label string) {
+		w++
+		for s := 0; s < 4; s++ {
+			v := float64(w%7) * 0.1
+			if label == "down" {
+				v = -v - 0.5
+			}
+			fmt.Fprintf(&b, "w%d,%s,%d,%s,%g,%g\n", w, split, subj, label, v+float64(s)*0.05, 1-v)
+		}
+	}
+	for subj := 1; subj <= 3; subj++ {
+		for k := 0; k < 2; k++ {
+			add("train", subj, "up")
+			add("train", subj, "down")
+		}
+	}
+	add("test", 9, "up")
+	add("test", 9, "down")
+	return writeTemp(t, "three.csv", b.String())
+}
+
+// TestTrainFewerSubjectsThanFolds trains --folds all with --nfolds 7 on 3
+// subjects: 3 folds are made, and the per-fold lines and the model files'
+// records say so (fold 1/3, folds 3), not 7. It also checks the singular
+// "done: 1 epoch" and the --per-class warning (on stderr) for a class with
+// fewer windows than a batch takes.
+func TestTrainFewerSubjectsThanFolds(t *testing.T) {
+	csv := threeSubjectsCSV(t)
+	out := filepath.Join(t.TempDir(), "sgru.json")
+	code, stdout, errs := cli("train", "--data", csv, "--kind", "sgru", "--hidden", "2", "--epochs", "1", "--per-class", "5",
+		"--folds", "all", "--nfolds", "7", "--quiet", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errs, stdout)
+	}
+	for _, want := range []string{"3 folds, not 7", "sgru fold 1/3:", "sgru fold 3/3:", "done: 1 epoch\n", "over 3 folds"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "/7") || strings.Contains(stdout, "1 epochs") {
+		t.Errorf("output says /7 or '1 epochs':\n%s", stdout)
+	}
+	if want := "warning: --per-class 5: class up has 4 training windows, down has 4 training windows, so windows repeat within each batch"; !strings.Contains(errs, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, errs)
+	}
+	for k := 1; k <= 3; k++ {
+		f, err := model.ReadFile(foldName(out, k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec model.TrainRecord
+		json.Unmarshal(f.Training, &rec)
+		if rec.Folds != 3 || rec.Fold != k || len(rec.ValSubjects) != 1 {
+			t.Errorf("fold %d: record says fold %d of %d, validation subjects %v; want %d of 3, one subject", k, rec.Fold, rec.Folds, rec.ValSubjects, k)
+		}
 	}
 }
