@@ -198,7 +198,8 @@ func field(top map[string]json.RawMessage, name string, v any, required bool) er
 
 // ParseParams fills net.Params from a JSON object of named tensors in the
 // shapes of net's layout. Every tensor of the layout must be present and
-// every value a finite number; errors name the tensor, the value's indices
+// every value a finite number within float32's range (the engines that
+// train and evaluate run in float32); errors name the tensor, the value's indices
 // (0-based) and the value, or the size found and the size wanted with
 // where it comes from ("params.weight_hh[3][1]: NaN is not a finite
 // number", "params.weight_ih has 59 rows, want 60 (3×hidden_size 20)").
@@ -304,6 +305,11 @@ func parseRow[F Float](dst []F, r json.RawMessage, path, size string) error {
 			return fmt.Errorf("%s[%d]: %s is not a number", path, i, raw)
 		case err != nil || math.IsInf(v, 0) || math.IsInf(float64(F(v)), 0):
 			return fmt.Errorf("%s[%d]: %s is not a finite number", path, i, raw)
+		case math.Abs(v) > math.MaxFloat32:
+			// The float32 engines (training, eval, the GPU) would make it
+			// Inf: refused in a float64 network too, as the datasets
+			// refuse such a value (data.ErrRange).
+			return fmt.Errorf("%s[%d]: %s is out of float32 range", path, i, raw)
 		}
 		dst[i] = F(v)
 	}

@@ -81,6 +81,7 @@ func TestModelFileErrors(t *testing.T) {
 			w[3] = w[3].([]any)[:2]
 		}), "params.weight_hh[3] has 2 values, want 3 (hidden_size 3)"},
 		{"vector length", edit(func(m map[string]any) { params(m)["bias_hc"] = []float64{1, 2} }), "params.bias_hc has 2 values, want 3 (hidden_size 3)"},
+		{"beyond float32", edit(func(m map[string]any) { params(m)["weight_ih"].([]any)[0].([]any)[1] = 1e39 }), "params.weight_ih[0][1]: 1e+39 is out of float32 range"},
 		{"not number", edit(func(m map[string]any) { params(m)["bias_ih"].([]any)[4] = "x" }), `params.bias_ih[4]: "x" is not a number`},
 		{"tensor not array", edit(func(m map[string]any) { params(m)["weight_ih"] = "w" }), "params.weight_ih: a string, want an array of 9 rows (3×hidden_size 3) of 2 numbers (input_size 2)"},
 		{"row not array", edit(func(m map[string]any) { params(m)["weight_ih"].([]any)[7] = 1.5 }), "params.weight_ih[7]: a number, want an array of 2 numbers (input_size 2)"},
