@@ -3,6 +3,8 @@ package data
 import (
 	"errors"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -245,5 +247,35 @@ func TestReadHARLimits(t *testing.T) {
 				t.Errorf("got %v, %v\nwant nil, %s", s != nil, err, c.want)
 			}
 		})
+	}
+}
+
+// TestLoadDirNamesPaths checks that Load of a directory names it in its
+// errors: a bad value by the file's path under the directory given, a
+// directory without the layout by its own path.
+func TestLoadDirNamesPaths(t *testing.T) {
+	dir := t.TempDir()
+	for name, f := range miniHAR("") {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		b := f.Data
+		if name == bax {
+			b = []byte(replaceField(2, 3, "1e39")(string(b)))
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := Load(dir)
+	want := filepath.Join(dir, "train", "Inertial Signals", "body_acc_x_train.txt") + `:2: field 3: "1e39" is out of float32 range`
+	if err == nil || err.Error() != want || !errors.Is(err, ErrRange) {
+		t.Errorf("bad value: %v, want %s", err, want)
+	}
+	empty := t.TempDir()
+	_, err = Load(empty)
+	if want := empty + ": " + errNoHAR.Error(); err == nil || err.Error() != want || !errors.Is(err, errNoHAR) {
+		t.Errorf("no layout: %v, want %s", err, want)
 	}
 }

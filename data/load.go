@@ -28,7 +28,10 @@ const EmbeddedName = "embedded"
 //   - a .csv file: the CSV format of the package documentation;
 //   - a file in the package's binary format (see EncodeSplit).
 //
-// Errors are *ParseError naming the file inside the dataset; the limits
+// Errors are *ParseError naming the file inside the dataset, after the
+// archive's name for a zip ("har.zip: UCI HAR Dataset/train/y_train.txt:3")
+// or as a path under the directory given ("/data/har/train/y_train.txt:3");
+// a directory or archive without the UCI HAR layout is named too. The limits
 // MaxFileBytes and MaxTotalBytes apply. Nothing is returned with an error.
 func Load(p string) (*Split, error) {
 	if p == EmbeddedName {
@@ -39,7 +42,7 @@ func Load(p string) (*Split, error) {
 		return nil, err
 	}
 	if st.IsDir() {
-		return readHAR(os.DirFS(p), "", newBudget())
+		return readDir(p)
 	}
 	f, err := os.Open(p)
 	if err != nil {
@@ -107,6 +110,21 @@ func isZip(b []byte) bool {
 // line number is not given then, since the damage is not in the line.
 func ReadZip(r io.ReaderAt, size int64) (*Split, error) {
 	return readZip(r, size, "zip", newBudget(), 1)
+}
+
+// readDir is ReadHAR of the directory dir, with dir in its errors: a file's
+// path under it, or dir itself when it holds no UCI HAR layout.
+func readDir(dir string) (*Split, error) {
+	s, err := readHAR(os.DirFS(dir), "", newBudget())
+	if err == nil {
+		return s, nil
+	}
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	pe.File = filepath.Join(dir, filepath.FromSlash(pe.File))
+	return nil, err
 }
 
 // readZip is ReadZip of the archive called name (in errors).
