@@ -364,7 +364,11 @@ export default {
     const hint = document.getElementById("train-hint");
     hint.textContent = active
       ? "Training runs in a worker: the page stays usable. Compare and Evaluate use the best networks so far."
-      : "“Train from scratch” starts new networks with these settings; “Continue” carries on the runs shown below.";
+      : resumable
+        // A loaded or finished run keeps its own settings, which the form
+        // does not show: say which button uses which.
+        ? `“Train from scratch” starts new networks with these settings. “Continue” carries on the runs below with their own settings, taking only Epochs from here (on to epoch ${this.app.state.config.epochs}).`
+        : "“Train from scratch” starts new networks with these settings.";
   },
 
   eta(kind, live, epochs) {
