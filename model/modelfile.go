@@ -59,6 +59,10 @@ type Normalization struct {
 var known = []string{"format", "version", "kind", "input_size", "hidden_size", "params",
 	"coupling_init", "normalization", "dataset", "training"}
 
+// ErrEvalResult is wrapped by ParseFile's error for the JSON output of
+// cgru eval or cgru baseline given as a model file.
+var ErrEvalResult = errors.New("this looks like a cgru eval result (it has accuracy and confusion), not a model file")
+
 // ReadFile reads and validates the model file at path.
 func ReadFile(path string) (*File, error) {
 	b, err := os.ReadFile(path)
@@ -97,6 +101,13 @@ func ParseFile(b []byte, name string) (*File, error) {
 	if err := field(top, "format", &format, true); err != nil || format != FileFormat {
 		if err == nil {
 			err = fmt.Errorf("%q, want %q", format, FileFormat)
+		}
+		_, acc := top["accuracy"]
+		_, conf := top["confusion"]
+		if _, ok := top["format"]; !ok && acc && conf {
+			// The JSON of cgru eval (or cgru baseline), given where a
+			// model file is wanted: say so rather than only "missing".
+			return nil, fmt.Errorf("%s: format: missing: %w", name, ErrEvalResult)
 		}
 		return nil, fail("format: %v", err)
 	}

@@ -67,6 +67,7 @@ func TestModelFileErrors(t *testing.T) {
 		{"empty", "", "unexpected end"},
 		{"syntax", "{\n  \"format\": \"cgru-model\",\n  \"version\": 1,,\n}", "line 3, column 16"},
 		{"not object", "[1,2]", "array where"},
+		{"eval result", `{"model":"sgru.json","kind":"sgru","accuracy":0.8,"macro_f1":0.8,"confusion":[[1]]}`, "format: missing: this looks like a cgru eval result (it has accuracy and confusion), not a model file"},
 		{"format", edit(func(m map[string]any) { m["format"] = "gru" }), `format: "gru", want "cgru-model"`},
 		{"version", edit(func(m map[string]any) { m["version"] = 2 }), "version: 2"},
 		{"kind", edit(func(m map[string]any) { m["kind"] = "lstm" }), `kind: unknown model kind "lstm"`},

@@ -131,7 +131,12 @@ func writeDataSummary(w io.Writer, s *dataSummary) error {
 	}
 	b.WriteString("\n")
 	for _, sp := range s.Splits {
-		fmt.Fprintf(&b, "\n%s: %d windows, %d subjects (subject:windows)\n ", sp.Split, sp.Windows, len(sp.Subjects))
+		if sp.Windows == 0 {
+			// No table of zeros for an empty split (a CSV without test rows).
+			fmt.Fprintf(&b, "\n%s: no %s windows\n", sp.Split, sp.Split)
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s: %s, %s (subject:windows)\n ", sp.Split, plural(sp.Windows, "window"), plural(len(sp.Subjects), "subject"))
 		for i, sc := range sp.Subjects {
 			if i > 0 && i%10 == 0 {
 				b.WriteString("\n ")

@@ -66,3 +66,21 @@ func TestRunDataList(t *testing.T) {
 		t.Errorf("first JSON line: %+v (%v)", e, err)
 	}
 }
+
+// TestRunDataNoTestWindows checks that a dataset without test windows gets
+// "test: no test windows" rather than a table of zeros, and that a folder
+// without the UCI HAR layout is named in the error.
+func TestRunDataNoTestWindows(t *testing.T) {
+	csv := writeTemp(t, "train.csv", "window,split,subject,label,a\nw1,train,1,up,1\nw2,train,1,down,2\n")
+	var out bytes.Buffer
+	if err := runData([]string{"--data", csv}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.HasSuffix(s, "\ntest: no test windows\n") || !strings.Contains(s, "train: 2 windows, 1 subject (") {
+		t.Errorf("output:\n%s", s)
+	}
+	dir := t.TempDir()
+	if err := runData([]string{"--data", dir}, &out); err == nil || !strings.HasPrefix(err.Error(), dir+": no UCI HAR layout found") {
+		t.Errorf("empty folder: %v", err)
+	}
+}

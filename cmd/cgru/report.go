@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -242,6 +243,9 @@ func splitList(s string) []string {
 
 func readReportModel(path string) (*reportModel, error) {
 	mf, err := model.ReadFile(path)
+	if errors.Is(err, model.ErrEvalResult) {
+		return nil, fmt.Errorf("%w: give it with --evals", err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -126,7 +126,7 @@ func pearson(x, y []float64) float64 {
 func TestReportErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.json")
-	os.WriteFile(bad, []byte(`{"split":"test","kind":"cgru","confusion":[[1,0],[0]],"class_names":["a","b"]}`), 0o644)
+	os.WriteFile(bad, []byte(`{"split":"test","kind":"cgru","accuracy":0.5,"confusion":[[1,0],[0]],"class_names":["a","b"]}`), 0o644)
 	for _, c := range []struct {
 		args []string
 		code int
@@ -136,6 +136,7 @@ func TestReportErrors(t *testing.T) {
 		{[]string{"report", "--out", dir}, 2, "nothing to report"},
 		{[]string{"report", "--out", dir, "--evals", bad}, 1, "bad.json: confusion row 1: 1 values, want 2"},
 		{[]string{"report", "--out", dir, "--noise", filepath.Join(dir, "missing.json")}, 1, "missing.json"},
+		{[]string{"report", "--out", dir, "--models", bad}, 1, "bad.json: format: missing: this looks like a cgru eval result (it has accuracy and confusion), not a model file: give it with --evals"},
 	} {
 		code, _, errs := cli(c.args...)
 		if code != c.code || !strings.Contains(errs, c.want) {
