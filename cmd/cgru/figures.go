@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -45,6 +47,66 @@ func drawStack(plots []*plot.Plot, width, height vg.Length, format string, w io.
 	}
 	_, err = c.WriteTo(w)
 	return err
+}
+
+// distinctTicks are gonum/plot's default ticks with the major labels
+// written with the fewest significant digits (at least 2 … as many as
+// needed, up to 10) that make adjacent labels differ: on a short run the
+// default's labels of a narrow range repeat ("14 14 14 14" for
+// 13.7–13.85, "1.9 2 2" for 1.9–2.0).
+type distinctTicks struct{}
+
+func (distinctTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	var major []int
+	for i, t := range ts {
+		if t.Label != "" {
+			major = append(major, i)
+		}
+	}
+	for digits := 1; digits <= 10; digits++ {
+		labels := make([]string, len(major))
+		ok := true
+		for k, i := range major {
+			v := ts[i].Value
+			if math.Abs(v) < 1e-9*(hi-lo) {
+				v = 0 // rounding noise of a tick at zero
+			}
+			labels[k] = tickLabel(v, digits)
+			if k > 0 && labels[k] == labels[k-1] {
+				ok = false
+			}
+		}
+		if ok {
+			for k, i := range major {
+				ts[i].Label = labels[k]
+			}
+			break
+		}
+	}
+	return ts
+}
+
+// tickLabel writes v with digits significant digits, in plain notation
+// (120, not 1.2e+02) unless v is tiny or huge.
+func tickLabel(v float64, digits int) string {
+	a := math.Abs(v)
+	if v == 0 || a < 1e-4 || a >= 1e6 {
+		return strconv.FormatFloat(v, 'g', digits, 64)
+	}
+	decimals := max(0, digits-1-int(math.Floor(math.Log10(a))))
+	return strconv.FormatFloat(v, 'f', decimals, 64)
+}
+
+// linearText writes a + b·x with the sign of b as an operator: "21.29 −
+// 3.835·‖W_hc‖", not "21.29 -3.835·‖W_hc‖" (verb: the format of a and |b|,
+// e.g. "%.4g").
+func linearText(a, b float64, verb, x string) string {
+	op := "+"
+	if b < 0 || (b == 0 && math.Signbit(b)) {
+		op = "−"
+	}
+	return fmt.Sprintf(verb+" %s "+verb+"·%s", a, op, math.Abs(b), x)
 }
 
 func line(xy plotter.XYs, col color.Color, width vg.Length) (*plotter.Line, error) {
@@ -89,6 +151,7 @@ func drawFig2a(m *reportModel, format string, w io.Writer) error {
 				strings.ToUpper(string(m.Kind)), m.Path, lossText(m.Run))
 		}
 		p.Y.Label.Text = s.name
+		p.Y.Tick.Marker = distinctTicks{}
 		if i == len(ss)-1 {
 			p.X.Label.Text = "epoch"
 		}
@@ -125,6 +188,7 @@ func drawFig2b(m *reportModel, fit fig2bFit, format string, w io.Writer) error {
 	p.Title.Text = fmt.Sprintf("CGRU (%s): loss vs coupling norm; epochs %d–%d: r = %.3f", m.Path, fit.FirstEpoch, fit.LastEpoch, fit.R)
 	p.X.Label.Text = "coupling norm ‖W_hc‖_F"
 	p.Y.Label.Text = "training loss"
+	p.X.Tick.Marker, p.Y.Tick.Marker = distinctTicks{}, distinctTicks{}
 	p.Add(plotter.NewGrid())
 	var early, late plotter.XYs
 	lo, hi := 0.0, 0.0
@@ -161,7 +225,7 @@ func drawFig2b(m *reportModel, fit fig2bFit, format string, w io.Writer) error {
 		return err
 	}
 	p.Add(l)
-	p.Legend.Add(fmt.Sprintf("loss = %.3g %+.3g·norm, r = %.3f", fit.Intercept, fit.Slope, fit.R), l)
+	p.Legend.Add(fmt.Sprintf("loss = %s, r = %.3f", linearText(fit.Intercept, fit.Slope, "%.4g", "norm"), fit.R), l)
 	p.Legend.Top = true
 	return drawStack([]*plot.Plot{p}, 7*vg.Inch, 5*vg.Inch, format, w)
 }
@@ -172,6 +236,7 @@ func drawFig3(n *noiseResult, format string, w io.Writer) error {
 	p.Title.Text = fmt.Sprintf("Distances under Gaussian white noise (%s, %d positive + %d negative pairs)", n.Dataset, n.NPos, n.NNeg)
 	p.X.Label.Text = "noise σ"
 	p.Y.Label.Text = "mean pair distance"
+	p.X.Tick.Marker, p.Y.Tick.Marker = distinctTicks{}, distinctTicks{}
 	p.Add(plotter.NewGrid())
 	labels := noiseLabels(n)
 	for k, m := range n.Models {

@@ -461,7 +461,7 @@ func writeReportMD(w io.Writer, ms []*reportModel, es []*reportEval, fits []fig2
 		p("## Figure 2b: loss against coupling norm\n\n")
 		p("| model | early phase | loss = a + b·‖W_hc‖ | r |\n|---|---|---|---:|\n")
 		for _, f := range fits {
-			p("| %s | epochs %d–%d | %.4g %+.4g·‖W_hc‖ | %.3f |\n", f.Model, f.FirstEpoch, f.LastEpoch, f.Intercept, f.Slope, f.R)
+			p("| %s | epochs %d–%d | %s | %.3f |\n", f.Model, f.FirstEpoch, f.LastEpoch, linearText(f.Intercept, f.Slope, "%.4g", "‖W_hc‖"), f.R)
 		}
 		p("\n(The paper reports r = −0.984 over its early phase.)\n\n")
 	}

@@ -182,3 +182,30 @@ func TestEvalValSplit(t *testing.T) {
 		t.Errorf("eval --split val without a fold: exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestDistinctTicks checks that the figures' tick labels of a narrow range
+// differ (the default gives "14 14 14 14" for 13.68–13.88) and that a fit
+// is written with its sign as an operator.
+func TestDistinctTicks(t *testing.T) {
+	for _, r := range [][2]float64{{13.68, 13.88}, {1.88, 2.02}, {0, 1}, {-0.5, 0.5}, {100, 300}} {
+		var labels []string
+		for _, tk := range (distinctTicks{}).Ticks(r[0], r[1]) {
+			if tk.Label != "" {
+				labels = append(labels, tk.Label)
+			}
+		}
+		for i := 1; i < len(labels); i++ {
+			if labels[i] == labels[i-1] || strings.Contains(labels[i], "e") {
+				t.Errorf("%v: labels %q", r, labels)
+				break
+			}
+		}
+		t.Logf("%v: %q", r, labels)
+	}
+	if got, want := linearText(21.29, -3.835, "%.4g", "‖W_hc‖"), "21.29 − 3.835·‖W_hc‖"; got != want {
+		t.Errorf("linearText: %q, want %q", got, want)
+	}
+	if got, want := linearText(1, 0.5, "%.3g", "x"), "1 + 0.5·x"; got != want {
+		t.Errorf("linearText: %q, want %q", got, want)
+	}
+}
