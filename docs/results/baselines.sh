@@ -7,10 +7,12 @@
 # sgru.json: 3, 23, 30) against 50 per class of the other training subjects.
 # RVSML trains on all the training windows the references come from (6752 for
 # test, 5741 for val). Every default is the RVSML paper's (cgru baseline
-# --help). Writes baseline-<method>-<split>.json and baselines.log (the times
+# --help); rvsml-opw-median is RVSML-OPW with --median-scale. Writes
+# baseline-<name>-<split>.json and baselines.log (the times
 # of /usr/bin/time and the RVSML iterations). Usage, from anywhere:
 #   docs/results/baselines.sh            # uses bin/cgru (./build.sh builds it)
 #   CGRU=/path/to/cgru docs/results/baselines.sh
+#   ONLY=rvsml-opw-median LOG=docs/results/baselines-median.log docs/results/baselines.sh
 # Data credit: UCI HAR, Anguita et al., ESANN 2013, UCI Machine Learning
 # Repository, CC BY 4.0.
 set -euo pipefail
@@ -18,16 +20,21 @@ cd "$(dirname "$0")/../.."
 CGRU=${CGRU:-bin/cgru}
 DATA=${DATA:-../shared/data/uci-har/UCI HAR Dataset}
 OUT=docs/results
-LOG=$OUT/baselines.log
+LOG=${LOG:-$OUT/baselines.log}
 : > "$LOG"
-for method in dtw rvsml-dtw rvsml-opw; do
+# name:method[:extra flag]; ONLY="rvsml-opw-median" runs some of them.
+for v in dtw:dtw rvsml-dtw:rvsml-dtw rvsml-opw:rvsml-opw rvsml-opw-median:rvsml-opw:--median-scale; do
+  IFS=: read -r name method extra <<< "$v"
+  case " ${ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
+  flags=()
+  if [ -n "$extra" ]; then flags=("$extra"); fi
   for split in test val; do
     val=()
     if [ "$split" = val ]; then val=(--val-model "$OUT/sgru.json"); fi
-    echo "== cgru baseline --method $method --split $split ${val[*]} --refs-per-class 50 --seed 1" >> "$LOG"
-    /usr/bin/time -a -o "$LOG" -f "$method $split: %e s wall, %U s user, %S s system, %M KB peak" \
-      "$CGRU" baseline --method $method --data "$DATA" --split $split "${val[@]}" \
-      --refs-per-class 50 --seed 1 --json > "$OUT/baseline-$method-$split.json" 2>> "$LOG"
+    echo "== cgru baseline --method $method ${flags[*]} --split $split ${val[*]} --refs-per-class 50 --seed 1" >> "$LOG"
+    /usr/bin/time -a -o "$LOG" -f "$name $split: %e s wall, %U s user, %S s system, %M KB peak" \
+      "$CGRU" baseline --method $method "${flags[@]}" --data "$DATA" --split $split "${val[@]}" \
+      --refs-per-class 50 --seed 1 --json > "$OUT/baseline-$name-$split.json" 2>> "$LOG"
   done
 done
 grep ' wall' "$LOG"

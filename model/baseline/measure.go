@@ -37,6 +37,7 @@ type Work struct {
 	prior          []float64 // log P + λ1·E/λ2 for priorN × priorM
 	priorN, priorM int
 	priorOPW       OPW
+	sel            []float64 // OPW.MedianScale's selection
 }
 
 // Matrix returns the distances of every query to every reference under m,

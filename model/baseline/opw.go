@@ -66,6 +66,14 @@ type OPW struct {
 	// are within Tol of β in L1 norm, Σ_j |Σ_i T_ij − 1/m| < Tol. 0: always
 	// run Iterations.
 	Tol float64
+	// MedianScale divides each pair's cost matrix by its median before the
+	// kernel, so that λ2 weighs costs on a natural scale whatever the
+	// features' units: the advice of the OPW reference code for
+	// unnormalised features. The distance ⟨T, C⟩ stays in the costs' own
+	// units, comparable across pairs. Off by default (the published
+	// method); on raw UCI HAR it is what lets the costs, not the temporal
+	// prior alone, shape the plan (docs/results/README.md).
+	MedianScale bool
 }
 
 // DefaultOPW returns the OPW parameters used with RVSML by Su & Wu (ICML
@@ -183,6 +191,11 @@ func (o OPW) solve(w *Work, n, m int, t []float64) float64 {
 	w.kv, w.ktu = grow(w.kv, n), grow(w.ktu, m)
 	logK, k, g, u, v := w.logK, w.k, w.g, w.u, w.v
 	inv := 1 / o.Lambda2
+	if o.MedianScale {
+		if med := median(w, w.cost[:nm]); med > 0 {
+			inv /= med
+		}
+	}
 	for x := range logK {
 		logK[x] = w.prior[x] - w.cost[x]*inv
 	}
@@ -266,6 +279,44 @@ func (o OPW) solve(w *Work, n, m int, t []float64) float64 {
 		}
 	}
 	return d
+}
+
+// median returns the median of c (the lower one for an even count),
+// selecting in a copy kept in w, in time linear in len(c) on average;
+// deterministic.
+func median(w *Work, c []float64) float64 {
+	w.sel = grow(w.sel, len(c))
+	a := w.sel[:len(c)]
+	copy(a, c)
+	k := (len(a) - 1) / 2
+	lo, hi := 0, len(a)-1
+	for lo < hi {
+		// Hoare partition around the middle element's value.
+		p := a[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for a[i] < p {
+				i++
+			}
+			for a[j] > p {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return a[k]
+		}
+	}
+	return a[k]
 }
 
 // dot returns Σ x_j y_j over len(x) terms, in four partial sums (term j in

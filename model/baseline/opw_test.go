@@ -3,6 +3,7 @@ package baseline
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -253,6 +254,67 @@ func TestDotAxpyAgree(t *testing.T) {
 			if y1[k] != y2[k] {
 				t.Fatalf("n=%d: SIMD axpy[%d] %.17g, portable %.17g", n, k, y1[k], y2[k])
 			}
+		}
+	}
+}
+
+// TestMedian checks the selection against sorting, on odd and even
+// lengths, ties and a sorted input.
+func TestMedian(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	w := new(Work)
+	for _, n := range []int{1, 2, 3, 4, 7, 10, 128, 16384} {
+		for trial := 0; trial < 4; trial++ {
+			c := make([]float64, n)
+			for i := range c {
+				switch trial {
+				case 0:
+					c[i] = rng.Float64()
+				case 1:
+					c[i] = float64(rng.IntN(3)) // ties
+				case 2:
+					c[i] = float64(i) // sorted
+				default:
+					c[i] = float64(n - i) // reversed
+				}
+			}
+			s := slices.Clone(c)
+			slices.Sort(s)
+			orig := slices.Clone(c)
+			if got, want := median(w, c), s[(n-1)/2]; got != want {
+				t.Errorf("n %d trial %d: median %g, want %g", n, trial, got, want)
+			}
+			if !slices.Equal(c, orig) {
+				t.Errorf("n %d trial %d: median changed its input", n, trial)
+			}
+		}
+	}
+}
+
+// TestOPWMedianScale: dividing the costs by their median m in the kernel is
+// OPW with λ1 and λ2 both multiplied by m (the prior's weight λ1/λ2 is
+// unchanged, the costs' weight becomes 1/(λ2·m)), and the distance stays
+// ⟨T, C⟩ in the costs' own units.
+func TestOPWMedianScale(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := 0; trial < 5; trial++ {
+		a, b := randSeq(rng, 20+rng.IntN(30), 3), randSeq(rng, 10+rng.IntN(30), 3)
+		for k := range a.X {
+			a.X[k] *= 40 // unnormalised features: costs in the thousands
+		}
+		w := new(Work)
+		c := slices.Clone(costMatrix(nil, b, a, w)) // the orientation Distance uses
+		slices.Sort(c)
+		m := c[(len(c)-1)/2]
+		o := DefaultOPW()
+		o.MedianScale = true
+		got := o.Distance(a, b, nil)
+		want := OPW{Lambda1: 50 * m, Lambda2: 0.1 * m, Delta: 1, Iterations: 20}.Distance(a, b, nil)
+		if math.Abs(got-want) > 1e-9*math.Abs(want) {
+			t.Errorf("trial %d: median-scaled distance %.15g, want %.15g (median %g)", trial, got, want, m)
+		}
+		if plain := DefaultOPW().Distance(a, b, nil); math.Abs(plain-got) < 1e-6*got {
+			t.Errorf("trial %d: scaling changed nothing (%g): the test does not test it", trial, got)
 		}
 	}
 }
