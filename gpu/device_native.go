@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -50,31 +52,35 @@ func adapterScore(info wgpu.AdapterInfo) int {
 // xdgRuntimeDir sets XDG_RUNTIME_DIR once per process.
 var xdgRuntimeDir sync.Once
 
-// setXDGRuntimeDir gives the process a private XDG_RUNTIME_DIR (a new
-// directory of mode 0700 under the temporary directory) when it has none, or
-// one that is not a directory.
+// setXDGRuntimeDir gives the process a private XDG_RUNTIME_DIR when it has
+// none, or one that is not a directory: cgru-xdg-<uid> of mode 0700 in the
+// temporary directory, the same one for every cgru process of the user (a
+// new one from os.MkdirTemp if that name is taken by something else).
 // wgpu-native's OpenGL backend probes for a display when the instance is
 // created, and without XDG_RUNTIME_DIR libwayland-client prints "error:
 // XDG_RUNTIME_DIR is invalid or not set in the environment." several times
 // to stderr, which cgru users read as failures (a headless machine, a
 // container, a cron job). Choosing the backends in the instance descriptor
 // would avoid the probe, but a non-nil descriptor crashes wgpu-native
-// (DESIGN.md §7), so the variable is set instead. The directory is empty
-// (nothing connects to a display there) and is left behind at exit: one
-// empty directory per process that opened a GPU, in the temporary directory.
+// (DESIGN.md §7), so the variable is set instead. The directory stays empty
+// (nothing connects to a display there).
 func setXDGRuntimeDir() {
 	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
 		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
 			return
 		}
 	}
-	dir, err := os.MkdirTemp("", "cgru-xdg-")
-	if err != nil {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("cgru-xdg-%d", os.Getuid()))
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return // the messages come back; nothing else changes
 	}
-	if os.Chmod(dir, 0o700) == nil {
-		os.Setenv("XDG_RUNTIME_DIR", dir)
+	// Lstat: a link or another user's directory of that name is not ours.
+	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		if dir, err = os.MkdirTemp("", "cgru-xdg-"); err != nil {
+			return
+		}
 	}
+	os.Setenv("XDG_RUNTIME_DIR", dir)
 }
 
 // openDevice enumerates the adapters (a non-nil instance descriptor crashed
