@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -567,8 +568,11 @@ func joinRuns(ms []*reportModel, f func(model.TrainRecord) string) string {
 // that a failure leaves no partial file.
 func writeFileAtomic(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".cgru-*.tmp")
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("writing %s: the folder %s does not exist", path, filepath.Dir(path))
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := write(tmp); err != nil {

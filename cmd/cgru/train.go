@@ -227,6 +227,12 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run mode
 	if ckpt == "" {
 		ckpt = out + ".ckpt"
 	}
+	// Before any training: a model file must have somewhere to go.
+	for _, p := range []string{out, ckpt} {
+		if fi, err := os.Stat(filepath.Dir(p)); err != nil || !fi.IsDir() {
+			return "", fmt.Errorf("cannot write %s: the folder %s does not exist", p, filepath.Dir(p))
+		}
+	}
 	tv, err := data.SplitTrainVal(split.Train, run.Folds, run.Fold, run.ValRefs, run.ValQueries, run.Seed)
 	if err != nil {
 		return "", fmt.Errorf("%s: %v", run.Data, err)

@@ -175,3 +175,13 @@ func TestTrainFewerSubjectsThanFolds(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainOutFolderMissing: a model file with no folder to go to is
+// refused before any training, naming the folder.
+func TestTrainOutFolderMissing(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "missing", "m.json")
+	code, stdout, errs := cli("train", "--data", "embedded", "--kind", "sgru", "--epochs", "1", "--out", out, "--quiet")
+	if code != 1 || !strings.Contains(errs, "cannot write "+out+": the folder "+filepath.Dir(out)+" does not exist") || strings.Contains(stdout, "epoch") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, errs)
+	}
+}
