@@ -332,6 +332,9 @@ func labelEvals(es []*reportEval) {
 
 func (e *reportEval) rowName() string {
 	if e.Method != "" {
+		if ms, _ := e.Settings["median_scale"].(bool); ms {
+			return e.Method + "-median" // cgru baseline --median-scale
+		}
 		return e.Method
 	}
 	return string(e.Kind)

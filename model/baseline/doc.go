@@ -66,7 +66,10 @@
 // position-based alignments, then 1-NN under OPW. The reference OPW code
 // leaves the cost matrix unscaled too (its comments suggest dividing it by
 // its median or maximum for unnormalised features); we keep the published
-// algorithm and say so rather than tune it.
+// algorithm as the default and say so. OPW.MedianScale (cgru baseline
+// --median-scale) follows that advice: training still does not move (its
+// costs are already about 1), but the 1-NN plans follow the windows, and
+// test accuracy / MAP go from 0.654 / 0.500 to 0.793 / 0.629.
 //
 // With 20 iterations Sinkhorn is far from converged for λ2 = 0.1 and
 // λ1 = 50: on random 128 × 128 problems the column sums of the plan are
