@@ -50,10 +50,11 @@ func drawStack(plots []*plot.Plot, width, height vg.Length, format string, w io.
 }
 
 // distinctTicks are gonum/plot's default ticks with the major labels
-// written with the fewest significant digits (at least 2 … as many as
-// needed, up to 10) that make adjacent labels differ: on a short run the
-// default's labels of a narrow range repeat ("14 14 14 14" for
-// 13.7–13.85, "1.9 2 2" for 1.9–2.0).
+// written with the fewest significant digits (up to 10) that write every
+// tick's value exactly (to 1e-9 of the range), hence distinct: on a short
+// run the default's labels of a narrow range repeat ("14 14 14 14" for
+// 13.7–13.85, "1.9 2 2" for 1.9–2.0), and fewer digits would misplace a
+// tick (0.95 written 0.9).
 type distinctTicks struct{}
 
 func (distinctTicks) Ticks(lo, hi float64) []plot.Tick {
@@ -73,6 +74,9 @@ func (distinctTicks) Ticks(lo, hi float64) []plot.Tick {
 				v = 0 // rounding noise of a tick at zero
 			}
 			labels[k] = tickLabel(v, digits)
+			if w, err := strconv.ParseFloat(labels[k], 64); err != nil || math.Abs(w-v) > 1e-9*(hi-lo) {
+				ok = false
+			}
 			if k > 0 && labels[k] == labels[k-1] {
 				ok = false
 			}
@@ -147,7 +151,7 @@ func drawFig2a(m *reportModel, format string, w io.Writer) error {
 	for i, s := range ss {
 		p := plot.New()
 		if i == 0 {
-			p.Title.Text = fmt.Sprintf("%s training (%s): %s; ● epochs where validation accuracy improved",
+			p.Title.Text = fmt.Sprintf("%s training (%s): %s\n● epochs where validation accuracy improved",
 				strings.ToUpper(string(m.Kind)), m.Path, lossText(m.Run))
 		}
 		p.Y.Label.Text = s.name

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -187,11 +188,15 @@ func TestEvalValSplit(t *testing.T) {
 // differ (the default gives "14 14 14 14" for 13.68–13.88) and that a fit
 // is written with its sign as an operator.
 func TestDistinctTicks(t *testing.T) {
-	for _, r := range [][2]float64{{13.68, 13.88}, {1.88, 2.02}, {0, 1}, {-0.5, 0.5}, {100, 300}} {
+	for _, r := range [][2]float64{{13.68, 13.88}, {1.88, 2.02}, {0, 1}, {-0.5, 0.5}, {100, 300}, {0.59, 0.975}, {1.3, 6.3}} {
 		var labels []string
 		for _, tk := range (distinctTicks{}).Ticks(r[0], r[1]) {
 			if tk.Label != "" {
 				labels = append(labels, tk.Label)
+				// A label writes its tick's value (0.95 is not "0.9").
+				if v, err := strconv.ParseFloat(tk.Label, 64); err != nil || math.Abs(v-tk.Value) > 1e-9*(r[1]-r[0]) {
+					t.Errorf("%v: tick %g labelled %q", r, tk.Value, tk.Label)
+				}
 			}
 		}
 		for i := 1; i < len(labels); i++ {
