@@ -141,8 +141,9 @@ func drawFig2a(m *reportModel, format string, w io.Writer) error {
 		val  func(model.EpochRecord) float64
 	}
 	ss := []series{{"training loss", colLoss, func(r model.EpochRecord) float64 { return r.Loss }}}
+	// "||", not "‖": the figures' font has no U+2016 (it drew "l").
 	if m.Kind == model.CGRU {
-		ss = append(ss, series{"coupling norm ‖W_hc‖_F", colNorm, func(r model.EpochRecord) float64 { return r.CouplingNorm }})
+		ss = append(ss, series{"coupling norm ||W_hc||_F", colNorm, func(r model.EpochRecord) float64 { return r.CouplingNorm }})
 	}
 	if h[0].ValAcc >= 0 {
 		ss = append(ss, series{"validation 1-NN accuracy", colVal, func(r model.EpochRecord) float64 { return r.ValAcc }})
@@ -190,7 +191,7 @@ func drawFig2a(m *reportModel, format string, w io.Writer) error {
 func drawFig2b(m *reportModel, fit fig2bFit, format string, w io.Writer) error {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("CGRU (%s): loss vs coupling norm; epochs %d–%d: r = %.3f", m.Path, fit.FirstEpoch, fit.LastEpoch, fit.R)
-	p.X.Label.Text = "coupling norm ‖W_hc‖_F"
+	p.X.Label.Text = "coupling norm ||W_hc||_F"
 	p.Y.Label.Text = "training loss"
 	p.X.Tick.Marker, p.Y.Tick.Marker = distinctTicks{}, distinctTicks{}
 	p.Add(plotter.NewGrid())
