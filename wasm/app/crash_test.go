@@ -17,8 +17,11 @@ const oneSubjectCSV = "window,split,subject,label,a,b\n" +
 
 // TestTrainOneSubject trains on an upload whose training split holds one
 // subject, with validation fold 1: train.start answers with
-// data.SplitTrainVal's error (naming the page's choice for fold 0), no run trains, the cards say failed with the
-// reason, and the worker goes on answering (fold 0 then trains).
+// data.SplitTrainVal's error (naming the page's choice for fold 0), no run
+// trains, the untrained cards say failed with the reason, and the worker
+// goes on answering (fold 0 then trains). A second refused start leaves
+// the trained runs as they were, and a refused Continue leaves their epoch
+// target alone, saying the epochs done and the target asked.
 func TestTrainOneSubject(t *testing.T) {
 	a, h := newApp(t)
 	call(t, a, "data.load", map[string]any{"name": "one.csv"}, nil, File{"one.csv", []byte(oneSubjectCSV)})
@@ -39,12 +42,38 @@ func TestTrainOneSubject(t *testing.T) {
 	if n := len(h.named("train.batch")); n != 0 {
 		t.Errorf("%d batches trained after a refused start", n)
 	}
-	c.Fold, c.Epochs = 0, 1
+	c.Fold, c.Epochs = 0, 2
 	call(t, a, "train.start", map[string]any{"config": c}, nil)
 	for _, r := range waitRuns(t, a) {
-		if r.Status != statusDone {
-			t.Errorf("%s with fold 0: %s %q, want done", r.Kind, r.Status, r.Message)
+		if r.Status != statusDone || r.Epoch != 2 {
+			t.Errorf("%s with fold 0: %s after %d epochs %q, want done after 2", r.Kind, r.Status, r.Epoch, r.Message)
 		}
+	}
+	// A refused new run leaves the trained ones in place.
+	msgs := map[model.Kind]string{}
+	for _, k := range kinds {
+		msgs[k] = a.runs[k].message
+	}
+	c.Fold = 1
+	if _, err := try(a, "train.start", map[string]any{"config": c}); err == nil || err.Error() != want {
+		t.Fatalf("train.start on one subject after training: error %v, want %q", err, want)
+	}
+	for _, k := range kinds {
+		r := a.runs[k]
+		if st := a.status(k); st != statusDone || len(r.history) != 2 || r.message != msgs[k] || r.cfg.Fold != 0 {
+			t.Errorf("%s after a refused start: %s, %d epochs, %q, fold %d; want done as before (2 epochs, %q, fold 0)", k, st, len(r.history), r.message, r.cfg.Fold, msgs[k])
+		}
+	}
+	// A refused Continue names the epochs done and asked, and changes
+	// nothing.
+	c.Epochs = 1
+	_, err = try(a, "train.start", map[string]any{"mode": "continue", "config": c, "kinds": []string{"sgru"}})
+	const wantCont = "the SGRU has done 2 epochs and Epochs asks for 1: raise Epochs above 2 to continue"
+	if err == nil || err.Error() != wantCont {
+		t.Errorf("continue below the epochs done: error %v, want %q", err, wantCont)
+	}
+	if r := a.runs[model.SGRU]; r.cfg.Epochs != 2 || r.status != statusDone {
+		t.Errorf("SGRU after a refused continue: %s, %d epochs asked; want done, 2", r.status, r.cfg.Epochs)
 	}
 }
 

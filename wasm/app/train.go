@@ -173,6 +173,20 @@ func (r *run) info() *RunInfo {
 		ValQueries: r.valQueries, ValRefs: r.valRefs, Normalized: r.norm != nil}
 }
 
+// trained reports whether r holds training worth keeping: a model file,
+// or at least one epoch.
+func (r *run) trained() bool {
+	return r.status == statusLoaded || len(r.history) > 0 || r.best != nil
+}
+
+// plural writes n and noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 func (r *run) active() bool { return r.status == statusRunning || r.status == statusPaused }
 
 // training reports whether a run is training.
@@ -262,6 +276,7 @@ func opTrainStart(ctx context.Context, a *App, req Request) (Reply, error) {
 		}
 	}
 	var start []*run
+	epochs := map[model.Kind]int{} // a continued run's new epoch target, set once every check passed
 	for _, k := range ks {
 		old := a.runs[k]
 		switch arg.Mode {
@@ -281,25 +296,31 @@ func opTrainStart(ctx context.Context, a *App, req Request) (Reply, error) {
 			if old.status == statusFailed {
 				return Reply{}, fmt.Errorf("the %s's run failed (%s): start a new run", strings.ToUpper(string(k)), old.message)
 			}
+			target := old.cfg.Epochs
 			if arg.Config != nil && arg.Config.Epochs >= 1 {
-				old.cfg.Epochs = arg.Config.Epochs
+				target = arg.Config.Epochs
 			}
-			if old.st.Epoch >= old.cfg.Epochs {
-				return Reply{}, fmt.Errorf("the %s has done its %d epochs: raise the number of epochs to continue", strings.ToUpper(string(k)), old.cfg.Epochs)
+			if old.st.Epoch >= target {
+				return Reply{}, fmt.Errorf("the %s has done %s and Epochs asks for %d: raise Epochs above %d to continue",
+					strings.ToUpper(string(k)), plural(old.st.Epoch, "epoch"), target, old.st.Epoch)
 			}
+			epochs[k] = target
 			start = append(start, old)
 		}
 	}
 	// Every run's windows first: a split that leaves nothing to train or
 	// validate on (one subject with a validation fold, say) starts no run.
 	// A new run that cannot start takes the old one's place as failed, with
-	// the reason, so that its card says why.
+	// the reason, so that its card says why, when the old one holds no
+	// training (untrained, or failed before its first epoch); a trained or
+	// loaded run stays as it was (the browser's storage keeps it, and Save
+	// model saves it), and the error goes back to the page alone.
 	tvs := make([]*data.TrainVal, len(start))
 	var werr error
 	for i, r := range start {
 		tv, err := r.windows(a.data)
 		if err != nil {
-			if r != a.runs[r.kind] {
+			if old := a.runs[r.kind]; r != old && !old.trained() {
 				r.status, r.message = statusFailed, err.Error()
 				a.runs[r.kind] = r
 				a.host.Emit("train.status", a.info(r))
@@ -313,6 +334,9 @@ func opTrainStart(ctx context.Context, a *App, req Request) (Reply, error) {
 	}
 	var infos []*RunInfo
 	for i, r := range start {
+		if n, ok := epochs[r.kind]; ok {
+			r.cfg.Epochs = n
+		}
 		a.runs[r.kind] = r
 		tctx, cancel := context.WithCancel(context.Background())
 		r.cancel, r.paused, r.done = cancel, false, make(chan struct{})
