@@ -584,10 +584,10 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
-		return err
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return err
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	return os.Rename(tmp.Name(), path)
+	return os.Rename(tmp.Name(), path) // its error names both files
 }

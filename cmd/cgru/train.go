@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"os/signal"
@@ -123,6 +124,7 @@ epoch's network is kept).`)
 		run.CouplingInit = ci
 	}
 	var st *model.TrainState[float32]
+	var resumeDir string // the resumed run's working directory
 	if *resume != "" {
 		b, err := os.ReadFile(*resume)
 		if err != nil {
@@ -138,6 +140,7 @@ epoch's network is kept).`)
 			return fmt.Errorf("%s: run settings: %v", *resume, err)
 		}
 		run = saved.TrainRecord
+		resumeDir = saved.Dir
 		run.Config.Epochs = epochs
 		loss = run.LossFunc()
 		kind = run.Kind
@@ -145,7 +148,7 @@ epoch's network is kept).`)
 		switch {
 		case *out != "":
 		case saved.Out != "":
-			*out = saved.Out
+			*out = resolveIn(saved.Dir, saved.Out)
 			fmt.Fprintf(stdout, "writing the model to %s, as the run of %s did (--out to change)\n", *out, *resume)
 		default:
 			// A checkpoint from before the out was recorded.
@@ -156,7 +159,11 @@ epoch's network is kept).`)
 	if *out == "" {
 		*out = string(kind) + ".json"
 	}
-	split, err := data.Load(run.Data)
+	dataFile := run.Data // the record keeps it as given
+	if *resume != "" && run.Data != data.EmbeddedName {
+		dataFile = resolveIn(resumeDir, run.Data)
+	}
+	split, err := data.Load(dataFile)
 	if err != nil {
 		return err
 	}
@@ -171,7 +178,7 @@ epoch's network is kept).`)
 		// Fewer subjects than --nfolds make fewer folds (data.Folds).
 		nf := len(data.Folds(split.Train, run.Folds, run.Seed))
 		if nf < run.Folds {
-			fmt.Fprintf(stdout, "%s has %d training subjects: %d folds, not %d\n", run.Data, nf, nf, run.Folds)
+			fmt.Fprintf(stdout, "%s has %s: %s, not %d\n", run.Data, plural(nf, "training subject"), plural(nf, "fold"), run.Folds)
 		}
 		var accs []float64
 		refs := map[string]bool{} // the folds' reference sets, as described
@@ -229,8 +236,8 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run mode
 	}
 	// Before any training: a model file must have somewhere to go.
 	for _, p := range []string{out, ckpt} {
-		if fi, err := os.Stat(filepath.Dir(p)); err != nil || !fi.IsDir() {
-			return "", fmt.Errorf("cannot write %s: the folder %s does not exist", p, filepath.Dir(p))
+		if err := checkWritable(p); err != nil {
+			return "", err
 		}
 	}
 	tv, err := data.SplitTrainVal(split.Train, run.Folds, run.Fold, run.ValRefs, run.ValQueries, run.Seed)
@@ -290,14 +297,18 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run mode
 		net.Init(run.Seed, ci)
 		st = model.NewTrainState(net, run.Config)
 	} else {
-		fmt.Fprintf(stdout, "resuming after epoch %d (best validation accuracy %.4f at epoch %d)\n", st.Epoch, st.BestVal, st.BestEpoch)
+		if st.BestVal >= 0 {
+			fmt.Fprintf(stdout, "resuming after epoch %d (best validation accuracy %.4f at epoch %d)\n", st.Epoch, st.BestVal, st.BestEpoch)
+		} else {
+			fmt.Fprintf(stdout, "resuming after epoch %d (no validation)\n", st.Epoch)
+		}
 	}
 	save := func() error {
 		run.BestEpoch, run.BestValAcc, run.History = st.BestEpoch, st.BestVal, st.History
 		if b, _ := eng.status(); b != eng.Backend {
 			run.Backend = eng.Backend + ", then " + b // auto fell back to the CPU
 		}
-		b, err := st.MarshalCheckpoint(ckptRun{TrainRecord: run, Out: out})
+		b, err := st.MarshalCheckpoint(ckptRun{TrainRecord: run, Out: out, Dir: workDir()})
 		if err != nil {
 			return err
 		}
@@ -399,6 +410,47 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run mode
 type ckptRun struct {
 	model.TrainRecord
 	Out string `json:"out,omitempty"`
+	// Dir is the working directory of the run, against which --resume
+	// resolves a relative Out and data path from another directory.
+	Dir string `json:"dir,omitempty"`
+}
+
+// checkWritable says why a file cannot be written at path, before a long
+// run would find out: its folder missing, not a folder, or not writable
+// (tried with a temporary file, removed at once).
+func checkWritable(path string) error {
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("cannot write %s: the folder %s does not exist", path, dir)
+	case err != nil:
+		return fmt.Errorf("cannot write %s: %v", path, err)
+	case !fi.IsDir():
+		return fmt.Errorf("cannot write %s: %s is not a folder", path, dir)
+	}
+	f, err := os.CreateTemp(dir, ".cgru-*.tmp")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %v", path, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// workDir is the working directory ("" if unknown).
+func workDir() string {
+	d, _ := os.Getwd()
+	return d
+}
+
+// resolveIn returns path relative to dir when path is relative and dir is
+// known (a checkpoint's Dir), else path.
+func resolveIn(dir, path string) string {
+	if dir == "" || path == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(dir, path)
 }
 
 // writeAtomic writes b to path through a temporary file and a rename.

@@ -184,4 +184,49 @@ func TestTrainOutFolderMissing(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "cannot write "+out+": the folder "+filepath.Dir(out)+" does not exist") || strings.Contains(stdout, "epoch") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, errs)
 	}
+	// A file where the folder should be.
+	file := writeTemp(t, "afile", "x")
+	out = filepath.Join(file, "m.json")
+	code, stdout, errs = cli("train", "--data", "embedded", "--kind", "sgru", "--epochs", "1", "--out", out, "--quiet")
+	if code != 1 || !strings.Contains(errs, "cannot write "+out+": "+file+" is not a folder") || strings.Contains(stdout, "epoch") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, errs)
+	}
+}
+
+// TestResumeFromElsewhere: --resume without --out, from another working
+// directory, writes the model file the run wrote, not one in the new
+// directory (the checkpoint keeps the run's directory).
+func TestResumeFromElsewhere(t *testing.T) {
+	root := t.TempDir()
+	a, b := filepath.Join(root, "a"), filepath.Join(root, "b")
+	for _, d := range []string{a, b} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(a)
+	args := []string{"train", "--data", "embedded", "--kind", "sgru", "--fold", "0", "--per-class", "2", "--hidden", "4", "--quiet", "--out", "m.json"}
+	if code, _, errs := cli(append(args, "--epochs", "1")...); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	t.Chdir(b)
+	code, stdout, errs := cli("train", "--resume", "../a/m.json.ckpt", "--epochs", "2", "--quiet")
+	if code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, errs)
+	}
+	want := filepath.Join(a, "m.json")
+	if !strings.Contains(stdout, "writing the model to "+want) {
+		t.Errorf("resume says %q, want it to write %s", stdout, want)
+	}
+	m, err := model.ReadFile(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec model.TrainRecord
+	if err := json.Unmarshal(m.Training, &rec); err != nil || len(rec.History) != 2 {
+		t.Errorf("%s: %d epochs in its record (%v), want 2", want, len(rec.History), err)
+	}
+	if _, err := os.Stat(filepath.Join(b, "m.json")); err == nil {
+		t.Errorf("resume wrote m.json in the new working directory")
+	}
 }
