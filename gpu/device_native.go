@@ -6,10 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/cogentcore/webgpu/wgpu"
@@ -49,40 +45,6 @@ func adapterScore(info wgpu.AdapterInfo) int {
 	return s
 }
 
-// xdgRuntimeDir sets XDG_RUNTIME_DIR once per process.
-var xdgRuntimeDir sync.Once
-
-// setXDGRuntimeDir gives the process a private XDG_RUNTIME_DIR when it has
-// none, or one that is not a directory: cgru-xdg-<uid> of mode 0700 in the
-// temporary directory, the same one for every cgru process of the user (a
-// new one from os.MkdirTemp if that name is taken by something else).
-// wgpu-native's OpenGL backend probes for a display when the instance is
-// created, and without XDG_RUNTIME_DIR libwayland-client prints "error:
-// XDG_RUNTIME_DIR is invalid or not set in the environment." several times
-// to stderr, which cgru users read as failures (a headless machine, a
-// container, a cron job). Choosing the backends in the instance descriptor
-// would avoid the probe, but a non-nil descriptor crashes wgpu-native
-// (DESIGN.md §7), so the variable is set instead. The directory stays empty
-// (nothing connects to a display there).
-func setXDGRuntimeDir() {
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-			return
-		}
-	}
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("cgru-xdg-%d", os.Getuid()))
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return // the messages come back; nothing else changes
-	}
-	// Lstat: a link or another user's directory of that name is not ours.
-	if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
-		if dir, err = os.MkdirTemp("", "cgru-xdg-"); err != nil {
-			return
-		}
-	}
-	os.Setenv("XDG_RUNTIME_DIR", dir)
-}
-
 // openDevice enumerates the adapters (a non-nil instance descriptor crashed
 // wgpu-native here, DESIGN.md §7), takes the best one and a device on it.
 func openDevice(ctx context.Context, f *faults) (*device, error) {
@@ -96,7 +58,7 @@ func openDevice(ctx context.Context, f *faults) (*device, error) {
 	// found!" and the like on lavapipe): noise to a cgru user, whose
 	// errors the engine reports itself. Errors only.
 	wgpu.SetLogLevel(wgpu.LogLevelError)
-	xdgRuntimeDir.Do(setXDGRuntimeDir)
+	xdgRuntimeDir.Do(setXDGRuntimeDir) // xdg_unix.go
 	inst := wgpu.CreateInstance(nil)
 	if inst == nil {
 		return nil, errors.New("wgpu-native did not create an instance")
