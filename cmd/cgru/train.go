@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -200,11 +202,12 @@ epoch's network is kept).`)
 			accs = append(accs, rec.BestValAcc)
 		}
 		mean, sd := harness.MeanSD(accs)
-		desc := "refs: " + refsText(run.ValRefs) // and fewer where a fold's class has fewer
-		if len(refs) == 1 {
-			for d := range refs {
-				desc = d
-			}
+		// One description, or each fold's where they differ (a class with
+		// fewer windows than asked in some folds).
+		descs := slices.Sorted(maps.Keys(refs))
+		desc := strings.Join(descs, "; ")
+		if len(descs) > 1 {
+			desc = "differing by fold: " + desc
 		}
 		fmt.Fprintf(stdout, "%s: validation 1-NN accuracy over %d folds: %.4f ± %.4f (%s)\n", kind, len(accs), mean, sd, desc)
 		return nil
