@@ -122,3 +122,52 @@ func TestPanics(t *testing.T) {
 	}
 	call(t, a, "hello", nil, &hello)
 }
+
+// hookHost is a recorder whose Emit panics on the event named panicOn, and
+// whose Engine panics if panicEngine is set.
+type hookHost struct {
+	*recorder
+	panicOn     string
+	panicEngine bool
+}
+
+func (h hookHost) Emit(name string, v any) {
+	if name == h.panicOn {
+		panic("deliberate test panic in " + name)
+	}
+	h.recorder.Emit(name, v)
+}
+
+func (h hookHost) Engine(ctx context.Context) (model.Engine[float32], EngineInfo) {
+	if h.panicEngine {
+		panic("deliberate test panic in Engine")
+	}
+	return h.recorder.Engine(ctx)
+}
+
+// TestTrainPanicsOutsideTheEngine checks that a panic in choosing the
+// engine, or in the report hook (between and after the sections that hold
+// the app's lock), ends the run as failed with the reason, and that the
+// app still answers, calls that take its lock included.
+func TestTrainPanicsOutsideTheEngine(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		host hookHost
+		want string
+	}{
+		{"Engine", hookHost{panicEngine: true}, "internal error in training the SGRU: deliberate test panic in Engine"},
+		{"train.batch", hookHost{panicOn: "train.batch"}, "internal error in training the SGRU: deliberate test panic in train.batch"},
+		{"train.epoch", hookHost{panicOn: "train.epoch"}, "internal error in training the SGRU: deliberate test panic in train.epoch"},
+	} {
+		tc.host.recorder = &recorder{t: t}
+		a := New(tc.host)
+		call(t, a, "train.start", map[string]any{"config": tiny(), "kinds": []string{"sgru"}}, nil)
+		runs := waitRuns(t, a)
+		if r := runs[0]; r.Status != statusFailed || r.Message != tc.want {
+			t.Errorf("panic in %s: SGRU %s %q, want failed %q", tc.name, r.Status, r.Message, tc.want)
+		}
+		// The lock is free: a second run starts (and fails the same way).
+		call(t, a, "train.start", map[string]any{"config": tiny(), "kinds": []string{"sgru"}}, nil)
+		waitRuns(t, a)
+	}
+}

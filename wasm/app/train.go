@@ -374,123 +374,166 @@ type EpochEvent struct {
 
 // train runs r's training loop on its own goroutine until the epochs are
 // done, early stopping, divergence or ctx's cancellation.
+//
+// A panic anywhere in it (choosing the engine, fitting the normaliser,
+// training, the report hook) ends the run as failed rather than the
+// worker: in the browser a goroutine's panic would end the whole Go
+// program. Every section that holds a.mu unlocks by defer, so that a
+// panic inside one leaves the app usable.
 func (a *App) train(ctx context.Context, r *run, tv *data.TrainVal) {
 	defer close(r.done)
-	eng, info := a.host.Engine(ctx)
-	defer a.host.Release(eng)
-	a.mu.Lock()
-	r.engine = &info
-	cfg := r.cfg
-	if cfg.Normalize {
-		if r.norm == nil {
-			r.norm = data.FitNormalizer(tv.Train)
+	var eng model.Engine[float32]
+	defer func() {
+		if eng != nil {
+			a.host.Release(eng)
 		}
-		tv.Normalize(r.norm)
-	}
-	r.valSubjects, r.trainWindows = tv.ValSubjects, tv.Train.Len()
-	r.valQueries, r.valRefs = 0, 0
-	if tv.Queries != nil {
-		r.valQueries, r.valRefs = tv.Queries.Len(), tv.Refs.Len()
-	}
+	}()
 	st := r.st
-	a.host.Emit("train.status", a.info(r))
-	a.mu.Unlock()
-
-	epochStart := time.Now()
-	report := func(ev model.Event) {
-		switch ev.Kind {
-		case model.EventBatch:
-			if ev.Batch == 1 {
-				epochStart = time.Now()
-			}
-			a.host.Emit("train.batch", BatchEvent{Kind: r.kind, Epoch: ev.Epoch, Epochs: cfg.Epochs, Batch: ev.Batch,
-				Batches: ev.Batches, Loss: ev.Step.Loss, Penalty: ev.Step.Penalty, GradNorm: ev.Step.GradNorm,
-				Seconds: time.Since(epochStart).Seconds()})
-			a.waitIfPaused(ctx, r)
-			a.host.Yield()
-		case model.EventEpoch:
-			a.mu.Lock()
-			r.current = st.Net.Clone()
-			r.best, r.bestEpoch, r.bestVal = st.Best, st.BestEpoch, st.BestVal
-			r.history = slices.Clone(st.History)
-			r.file64, r.fileName = nil, ""
-			ckpt, err := r.checkpoint()
-			a.mu.Unlock()
-			a.host.Emit("train.epoch", EpochEvent{Kind: r.kind, Epochs: cfg.Epochs, Record: *ev.Record,
-				BestEpoch: st.BestEpoch, BestVal: st.BestVal})
-			if err == nil {
-				a.host.Emit("train.checkpoint", map[string]any{"kind": r.kind, "text": string(ckpt)})
-			}
-			a.host.Yield()
-		case model.EventRollback:
-			a.host.Emit("log", map[string]any{"level": "warning", "kind": r.kind, "message": ev.Message})
-		case model.EventStop:
-			a.mu.Lock()
-			r.message = ev.Message
-			a.mu.Unlock()
-		}
-	}
-	// A panic in training ends the run as failed rather than the worker: in
-	// the browser a goroutine's panic would end the whole Go program.
 	err := func() (err error) {
 		defer func() {
 			if p := recover(); p != nil {
 				err = fmt.Errorf("internal error in training the %s: %v", strings.ToUpper(string(r.kind)), p)
 			}
 		}()
+		var info EngineInfo
+		eng, info = a.host.Engine(ctx)
+		cfg := a.setUp(r, tv, info)
+		epochStart := time.Now()
+		report := func(ev model.Event) {
+			switch ev.Kind {
+			case model.EventBatch:
+				if ev.Batch == 1 {
+					epochStart = time.Now()
+				}
+				a.host.Emit("train.batch", BatchEvent{Kind: r.kind, Epoch: ev.Epoch, Epochs: cfg.Epochs, Batch: ev.Batch,
+					Batches: ev.Batches, Loss: ev.Step.Loss, Penalty: ev.Step.Penalty, GradNorm: ev.Step.GradNorm,
+					Seconds: time.Since(epochStart).Seconds()})
+				a.waitIfPaused(ctx, r)
+				a.host.Yield()
+			case model.EventEpoch:
+				ckpt, err := a.endEpoch(r, st)
+				a.host.Emit("train.epoch", EpochEvent{Kind: r.kind, Epochs: cfg.Epochs, Record: *ev.Record,
+					BestEpoch: st.BestEpoch, BestVal: st.BestVal})
+				if err == nil {
+					a.host.Emit("train.checkpoint", map[string]any{"kind": r.kind, "text": string(ckpt)})
+				}
+				a.host.Yield()
+			case model.EventRollback:
+				a.host.Emit("log", map[string]any{"level": "warning", "kind": r.kind, "message": ev.Message})
+			case model.EventStop:
+				a.locked(func() { r.message = ev.Message })
+			}
+		}
 		d := harness.TrainData(tv, cfg.PerClass, cfg.Seed, cfg.loss(), func(net *model.Net[float32], q, refs model.Seqs[float32]) ([]float64, error) {
 			// Not cancelled by ctx: an epoch ends whole (see train.stop).
 			return distanceMatrix(context.Background(), a.host.Yield, eng, net, q, refs, nil)
 		})
 		return model.Train(ctx, eng, st, d, cfg.train(), report)
 	}()
-	a.mu.Lock()
-	switch {
-	case errors.Is(err, context.Canceled):
-		r.status = statusStopped
-		r.message = fmt.Sprintf("stopped during epoch %d (the epoch in progress is dropped; the run can continue)", st.Epoch+1)
-	case err != nil:
-		r.status, r.message = statusFailed, err.Error()
-	default:
-		r.status = statusDone
-	}
-	r.current = st.Net.Clone()
-	if st.Best != nil {
-		r.best, r.bestEpoch, r.bestVal = st.Best, st.BestEpoch, st.BestVal
-	}
-	r.history = slices.Clone(st.History)
-	r.cancel, r.paused = nil, false
-	ckpt, cerr := r.checkpoint()
-	final := a.info(r)
-	a.mu.Unlock()
+	final, ckpt, cerr := a.endRun(r, st, err)
 	if cerr == nil {
 		a.host.Emit("train.checkpoint", map[string]any{"kind": r.kind, "text": string(ckpt)})
 	}
 	a.host.Emit("train.status", final)
 }
 
+// locked runs f with a.mu held, unlocking even if f panics.
+func (a *App) locked(f func()) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f()
+}
+
+// setUp readies r to train on tv with the engine described by info: the
+// normaliser (fitted on tv's training windows unless the run has one),
+// the window counts for its card; it announces the run and returns its
+// settings.
+func (a *App) setUp(r *run, tv *data.TrainVal, info EngineInfo) (cfg Config) {
+	var status *RunInfo
+	a.locked(func() {
+		r.engine = &info
+		if r.cfg.Normalize {
+			if r.norm == nil {
+				r.norm = data.FitNormalizer(tv.Train)
+			}
+			tv.Normalize(r.norm)
+		}
+		r.valSubjects, r.trainWindows = tv.ValSubjects, tv.Train.Len()
+		r.valQueries, r.valRefs = 0, 0
+		if tv.Queries != nil {
+			r.valQueries, r.valRefs = tv.Queries.Len(), tv.Refs.Len()
+		}
+		status = a.info(r)
+		cfg = r.cfg
+	})
+	a.host.Emit("train.status", status)
+	return cfg
+}
+
+// endEpoch takes the readers' snapshots of st at the end of an epoch and
+// returns r's checkpoint.
+func (a *App) endEpoch(r *run, st *model.TrainState[float32]) (ckpt []byte, err error) {
+	a.locked(func() {
+		r.current = st.Net.Clone()
+		r.best, r.bestEpoch, r.bestVal = st.Best, st.BestEpoch, st.BestVal
+		r.history = slices.Clone(st.History)
+		r.file64, r.fileName = nil, ""
+		ckpt, err = r.checkpoint()
+	})
+	return ckpt, err
+}
+
+// endRun records how r's training ended (err from model.Train, or the
+// recovered panic) and returns its description and checkpoint.
+func (a *App) endRun(r *run, st *model.TrainState[float32], err error) (final *RunInfo, ckpt []byte, cerr error) {
+	a.locked(func() {
+		switch {
+		case errors.Is(err, context.Canceled):
+			r.status = statusStopped
+			r.message = fmt.Sprintf("stopped during epoch %d (the epoch in progress is dropped; the run can continue)", st.Epoch+1)
+		case err != nil:
+			r.status, r.message = statusFailed, err.Error()
+		default:
+			r.status = statusDone
+		}
+		r.current = st.Net.Clone()
+		if st.Best != nil {
+			r.best, r.bestEpoch, r.bestVal = st.Best, st.BestEpoch, st.BestVal
+		}
+		r.history = slices.Clone(st.History)
+		r.cancel, r.paused = nil, false
+		ckpt, cerr = r.checkpoint()
+		final = a.info(r)
+	})
+	return final, ckpt, cerr
+}
+
 // waitIfPaused blocks the training goroutine while r is paused.
 func (a *App) waitIfPaused(ctx context.Context, r *run) {
-	a.mu.Lock()
-	if !r.paused {
-		a.mu.Unlock()
+	var ch chan struct{}
+	var info *RunInfo
+	a.locked(func() {
+		if !r.paused {
+			return
+		}
+		ch = r.resume
+		r.status = statusPaused
+		info = a.info(r)
+	})
+	if info == nil {
 		return
 	}
-	ch := r.resume
-	r.status = statusPaused
-	info := a.info(r)
-	a.mu.Unlock()
 	a.host.Emit("train.status", info)
 	select {
 	case <-ch:
 	case <-ctx.Done():
 	}
-	a.mu.Lock()
-	if r.status == statusPaused {
-		r.status = statusRunning
-	}
-	info = a.info(r)
-	a.mu.Unlock()
+	a.locked(func() {
+		if r.status == statusPaused {
+			r.status = statusRunning
+		}
+		info = a.info(r)
+	})
 	a.host.Emit("train.status", info)
 }
 
