@@ -82,3 +82,30 @@ func TestModelLoadCLIFile(t *testing.T) {
 	}
 
 }
+
+// TestTrainedByThenThisPage checks that a loaded model file trained on in
+// the page names both trainers, once however often it continues, with the
+// page's engine of the last time.
+func TestTrainedByThenThisPage(t *testing.T) {
+	a, _ := newApp(t)
+	r := a.runs[model.SGRU]
+	tv, err := r.windows(a.data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.trainedBy = "cgru train (CLI)"
+	a.setUp(r, tv, EngineInfo{Backend: "cpu"})
+	if want := "cgru train (CLI), then this page · cpu"; r.trainedBy != want {
+		t.Errorf("trained by %q after page training, want %q", r.trainedBy, want)
+	}
+	a.setUp(r, tv, EngineInfo{Backend: "webgpu", Adapter: "test GPU"})
+	if want := "cgru train (CLI), then this page · webgpu (test GPU)"; r.trainedBy != want {
+		t.Errorf("trained by %q after more page training, want %q", r.trainedBy, want)
+	}
+	// The page's own runs name no trainer.
+	c := a.runs[model.CGRU]
+	a.setUp(c, tv, EngineInfo{Backend: "cpu"})
+	if c.trainedBy != "" {
+		t.Errorf("the page's own run: trained by %q, want none", c.trainedBy)
+	}
+}

@@ -40,7 +40,8 @@ type run struct {
 	engine  *EngineInfo
 	// trainedBy names what trained a loaded model file (its training
 	// record's program and engine: "cgru train (CLI)", "cgru web page
-	// v1 · webgpu"); empty for the page's own runs.
+	// v1 · webgpu"), and the page after it if it trained on ("cgru train
+	// (CLI), then this page · cpu"); empty for the page's own runs.
 	trainedBy string
 
 	norm         *data.Normalizer
@@ -452,6 +453,10 @@ func (a *App) setUp(r *run, tv *data.TrainVal, info EngineInfo) (cfg Config) {
 	var status *RunInfo
 	a.locked(func() {
 		r.engine = &info
+		if r.trainedBy != "" {
+			// A loaded model file trains on: its card names both.
+			r.trainedBy = pageTrainedBy(r.trainedBy, info)
+		}
 		if r.cfg.Normalize {
 			if r.norm == nil {
 				r.norm = data.FitNormalizer(tv.Train)
@@ -810,6 +815,23 @@ func trainedBy(rec model.TrainRecord) string {
 		if rec.Adapter != "" {
 			s += " (" + rec.Adapter + ")"
 		}
+	}
+	return s
+}
+
+// thenThisPage joins what trained a model file to the page's training of
+// it after loading.
+const thenThisPage = ", then this page"
+
+// pageTrainedBy says that the page trained on with the engine info a
+// network that by (trainedBy's words) trained first: "cgru train (CLI),
+// then this page · cpu". Training on again names the engine of the last
+// time.
+func pageTrainedBy(by string, info EngineInfo) string {
+	by, _, _ = strings.Cut(by, thenThisPage)
+	s := by + thenThisPage + " · " + info.Backend
+	if info.Adapter != "" {
+		s += " (" + info.Adapter + ")"
 	}
 	return s
 }
