@@ -79,12 +79,26 @@ func TestCompareContext(t *testing.T) {
 			t.Errorf("%s: median same-activity distance %.4g, different %.4g", tr.Kind, c.MedianSame, c.MedianDiff)
 		}
 	}
-	// The next pair with the same networks reuses the samples.
+	// The next pair with the same networks reuses the samples: this
+	// test's networks' own entries of the package's cache (other tests
+	// fill it too), the same after the call.
+	samples := func() []*contextSample {
+		var out []*contextSample
+		for _, k := range kinds {
+			r := a.runs[k]
+			out = append(out, contexts.get(a.data.id+"\x00test\x00"+netKey(r.model64(), r.norm)))
+		}
+		return out
+	}
+	before := samples()
 	start = time.Now()
 	call(t, a, "compare", map[string]any{"a": WindowRef{"test", 5}, "b": WindowRef{"test", 6}}, &res)
 	again := time.Since(start)
 	t.Logf("compare with the samples' distances: %v; again: %v", first, again)
-	if len(contexts.m) < 2 || res.Traces[0].Context == nil {
-		t.Errorf("%d samples cached", len(contexts.m))
+	after := samples()
+	for i, k := range kinds {
+		if before[i] == nil || after[i] != before[i] || res.Traces[i].Context == nil {
+			t.Errorf("%s: sample cached %p after the first pair, %p after the next, context %v; want the same sample", k, before[i], after[i], res.Traces[i].Context)
+		}
 	}
 }
