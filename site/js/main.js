@@ -109,7 +109,7 @@ class App {
     }
     this.setData(res.data);
     this.setRuns(res.runs);
-    ui.toast(`Loaded ${res.data.title}: ${res.data.train.n} training and ${res.data.test.n} test windows (${res.seconds.toFixed(2)} s)`, "ok");
+    ui.toast(`Loaded ${res.data.title}: ${ui.plural(res.data.train.n, "training window")} and ${ui.plural(res.data.test.n, "test window")} (${res.seconds.toFixed(2)} s)`, "ok");
     return res;
   }
 

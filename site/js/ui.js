@@ -48,6 +48,12 @@ export function fmt(v, d = 4) {
   return v.toExponential(d - 1);
 }
 
+// plural writes n and noun, with an s unless n is 1 ("1 epoch", "2
+// epochs"); n is written with the locale's digit grouping.
+export function plural(n, noun) {
+  return `${n.toLocaleString()} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 export function pct(v, d = 1) {
   if (v === null || v === undefined || v < 0 || Number.isNaN(v)) return "–";
   return (100 * v).toFixed(d) + "%";

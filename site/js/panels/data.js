@@ -1,7 +1,7 @@
 // The Data panel: what is loaded (the embedded real UCI HAR subset, or an
 // upload), windows per activity and subject, and a gallery of windows.
 
-import { h, clear, card, className, harNeeded } from "../ui.js";
+import { h, clear, card, className, harNeeded, plural } from "../ui.js";
 import { drawSignals, channelColor, shade } from "../charts.js";
 
 // channelGroups groups channels named <sensor>_<axis> (body_acc_x…) by
@@ -131,8 +131,8 @@ export default {
     clear(this.intro).append(
       h("p", { class: "data-title" }, h("strong", {}, d.title), d.embedded ? h("span", { class: "chip" }, "real UCI HAR windows, compiled into the engine") : h("span", { class: "chip chip-upload" }, "uploaded")),
       h("div", { class: "stats" },
-        stat(d.train.n, "training windows", `${d.train.subjects.length} subjects`),
-        stat(d.test.n, "test windows", `${d.test.subjects.length} subjects`),
+        stat(d.train.n, d.train.n === 1 ? "training window" : "training windows", plural(d.train.subjects.length, "subject")),
+        stat(d.test.n, d.test.n === 1 ? "test window" : "test windows", plural(d.test.subjects.length, "subject")),
         stat(d.class_names.length, "activities", d.class_names.map(className).join(", ")),
         stat(`${d.channels.length} × ${d.T}`, "channels × steps", d.channels.length === 9 ? "3 sensors × 3 axes" : d.channels.join(", "))),
     );
@@ -161,7 +161,7 @@ export default {
           h("tbody", {}, d.class_names.map((c, ci) =>
             h("tr", {}, h("th", { title: className(c) }, abbrev(c)), shown.map((_, si) => {
               const n = sp.by_subject_class[si][ci];
-              return h("td", { style: { background: shade(0.15 + 0.5 * (n / mx)) }, title: `subject ${sp.subjects[si]}: ${n} ${className(c)} windows` }, n || "");
+              return h("td", { style: { background: shade(0.15 + 0.5 * (n / mx)) }, title: `subject ${sp.subjects[si]}: ${plural(n, className(c) + " window")}` }, n || "");
             }))))),
       );
     }

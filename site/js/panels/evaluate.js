@@ -3,7 +3,7 @@
 // and, on demand, the noise-robustness curves (the paper's Figure 3).
 // Panels with parent "evaluate" (e.g. baselines) are drawn in .extensions.
 
-import { h, clear, card, field, fmt, pct, duration, className, showAlert, hideAlert, progressBar, toast } from "../ui.js";
+import { h, clear, card, field, fmt, pct, plural, duration, className, showAlert, hideAlert, progressBar, toast } from "../ui.js";
 import { LineChart, COLORS, shade } from "../charts.js";
 import { abbrev } from "./data.js";
 
@@ -157,7 +157,7 @@ export default {
     clear(this.results).append(
       table,
       h("p", { class: "refs", id: "eval-refs-text" },
-        `${res.queries} test windows against ${refs.replace(/^refs: /, "")} of the training split${rs[0].refs_per_class_used > 0 ? ` (seed ${rs[0].seed})` : ""}. `,
+        `${plural(res.queries, "test window")} against ${refs.replace(/^refs: /, "")} of the training split${rs[0].refs_per_class_used > 0 ? ` (seed ${rs[0].seed})` : ""}. `,
         rs.map((r) => `${NAMES[r.kind]}: ${r.model}, ${fmt(r.seconds, 2)} s. `),
         when ? h("span", { class: "muted" }, `Evaluated ${new Date(when).toLocaleString()}.`) : null),
       h("div", { class: "grid-2" }, conf),

@@ -711,7 +711,9 @@ export default {
     el.dataset.inits = String(r.inits);
     el.dataset.network = JSON.stringify(a.network);
     el.className = "sync-big sync-" + r.regime;
-    const spread = r.inits > 1 ? ` (spread over ${r.inits} initial states ${fixed(r.sd, 4)}; standard error of one estimate ${fixed(r.stderr, 4)})` : ` (± ${fixed(r.stderr, 4)}, the standard error of the estimate)`;
+    // One initial state has no spread to show (and its batch-means
+    // standard error rounds to ± 0.0000): say it is one.
+    const spread = r.inits > 1 ? ` (spread over ${r.inits} initial states ${fixed(r.sd, 4)}; standard error of one estimate ${fixed(r.stderr, 4)})` : " (one initial state)";
     const l = r.lambda_max;
     this.regimeEl.textContent = {
       chaotic: `Chaotic: nearby states separate like e^(${fixed(l, 3)}·t) — a difference doubles about every ${Math.round(Math.LN2 / l)} steps${spread}.`,
@@ -811,9 +813,10 @@ export default {
       h("th", {}, name), h("td", { class: "num" }, s.pairs), h("td", { class: "num" }, fixed(s.mean_gate, 4)),
       h("td", { class: "num" }, fixed(s.distance, 4)), h("td", { class: "num" }, fixed(s.distance_gate_off, 4)));
     clear(this.gateSummary).append(
-      h("table", { class: "metrics sync-gate-table", id: "sync-gate-table" },
+      // Five columns: on a phone the table scrolls sideways, not cut.
+      h("div", { class: "scroll-x" }, h("table", { class: "metrics sync-gate-table", id: "sync-gate-table" },
         h("thead", {}, h("tr", {}, h("th", {}, ""), h("th", { class: "num" }, "pairs"), h("th", { class: "num" }, "mean gate"), h("th", { class: "num" }, "distance, gate on"), h("th", { class: "num" }, "distance, gate 0"))),
-        h("tbody", {}, row("positive", r.positive, "sync-gate-pos"), row("negative", r.negative, "sync-gate-neg"))),
+        h("tbody", {}, row("positive", r.positive, "sync-gate-pos"), row("negative", r.negative, "sync-gate-neg")))),
       h("p", { id: "sync-gate-verdict", dataset: { auc: String(r.gate_auc), pos: String(r.positive.mean_gate), neg: String(r.negative.mean_gate) } },
         `The gate of ${r.model} ${verdict}. Negative pairs end further apart than positive ones ${Math.round(100 * r.distance_auc)}% of the time with the gate, ${Math.round(100 * r.distance_auc_gate_off)}% with it forced to 0.`),
       h("p", { class: "help" }, `${r.positive.pairs} positive and ${r.negative.pairs} negative pairs of the ${r.split} split of ${r.data}${r.normalized ? " (standardised as the network was trained)" : ""}, float64, ${Math.round(r.ms)} ms. The same figures: `, h("code", {}, r.command), saveNote(r) + "."),

@@ -2,12 +2,15 @@
 // the URL hash), the SGRU and the CGRU training side by side with live
 // charts, progress, pause/resume/stop, and saving or loading model files.
 
-import { h, clear, card, field, fmt, pct, duration, download, showAlert, hideAlert, toast, progressBar } from "../ui.js";
+import { h, clear, card, field, fmt, pct, plural, duration, download, showAlert, hideAlert, toast, progressBar } from "../ui.js";
 import { LineChart, COLORS, percentFormat } from "../charts.js";
 
 const KINDS = ["sgru", "cgru"];
 const NAMES = { sgru: "SGRU", cgru: "CGRU" };
 const LONG = { sgru: "Siamese GRU", cgru: "Coupled GRU" };
+
+// FOLD_HELP is the Validation fold's help when folds can run.
+const FOLD_HELP = "people held out to measure progress (0: none)";
 
 // The settings form: [key, label, type, help, options].
 const MAIN = [
@@ -23,7 +26,7 @@ const MAIN = [
   ["epochs", "Epochs (at most)", "int", "training stops early when validation stops improving"],
   ["seed", "Seed", "int", "same seed, same start and same batches"],
   ["coupling_init", "Coupling at the start", "select", "CGRU only. On the full UCI HAR (docs/results, one run each) weak did better: 89.6% test accuracy against the paper's 87.6% (SGRU 88.3%)", [["paper", "paper: c ≈ 0.5 (strong)"], ["weak", "weak: c ≈ 0.02 (close to an SGRU)"]]],
-  ["fold", "Validation fold", "fold", "people held out to measure progress (0: none)"],
+  ["fold", "Validation fold", "fold", FOLD_HELP],
 ];
 const MORE = [
   ["train_per_class", "Training windows per activity", "int", "0: all; a few make a quick demonstration"],
@@ -57,7 +60,7 @@ export default {
 
     this.check = {};
     const kindBoxes = KINDS.map((k) => {
-      this.check[k] = h("input", { type: "checkbox", id: "train-" + k, checked: true });
+      this.check[k] = h("input", { type: "checkbox", id: "train-" + k, checked: true, onchange: () => this.renderCards() });
       return h("label", { class: "check" }, this.check[k], " ", NAMES[k]);
     });
     this.btn = {
@@ -82,7 +85,7 @@ export default {
       h("div", { class: "train-top" },
         card("Settings", "The paper's protocol; change anything. The link keeps these settings.", this.form,
           h("div", { class: "button-row" },
-            h("button", { type: "button", class: "link", onclick: () => { this.app.state.resetConfig(); this.fillForm(); } }, "Paper defaults"),
+            h("button", { type: "button", class: "link", id: "paper-defaults", onclick: () => { this.app.state.resetConfig(); this.fillForm(); } }, "Paper defaults"),
             h("button", { type: "button", class: "link", id: "quick-demo", title: "The paper's settings for 10 epochs: about a minute on the pure-Go engine (57 s measured on a 2-core machine: a CGRU epoch on the embedded data is 11 batches of about 0.3 s each, then the validation, 5 to 6 s in all)",
               onclick: () => { this.app.state.resetConfig(); this.app.state.set({ epochs: 10 }); this.fillForm(); } }, "Quick demo"),
             h("button", { type: "button", class: "link", id: "copy-link", onclick: () => this.copyLink() }, "Copy link"))),
@@ -172,16 +175,36 @@ export default {
   },
 
   fillForm() {
-    const c = this.app.state.config;
     const foldSel = this.inputs.fold.input;
     clear(foldSel).append(h("option", { value: 0 }, "none: train on everyone"));
     const subj = this.app.data ? this.app.data.train.subjects.length : 21;
-    for (let f = 1; f <= Math.min(c.folds, subj); f++) foldSel.append(h("option", { value: f }, `fold ${f} of ${Math.min(c.folds, subj)}`));
+    const folds = Math.min(this.app.state.config.folds, subj);
+    // A fold holds people out: with one fold (one person, or Folds 1) it
+    // would hold out everyone, which training refuses, so only "none" is
+    // offered, and the help says why.
+    if (folds >= 2) {
+      for (let f = 1; f <= folds; f++) foldSel.append(h("option", { value: f }, `fold ${f} of ${folds}`));
+    }
+    const help = this.inputs.fold.row.querySelector(".help");
+    if (help) {
+      help.textContent = subj < 2
+        ? `the training data has ${subj === 1 ? "one person" : "no people"}: validation needs people held out, so training uses everyone`
+        : folds < 2
+          ? "Folds is 1 (More settings): one fold would hold out everyone, so training uses everyone"
+          : FOLD_HELP;
+    }
+    // Never keep a fold that cannot run (from a link, or other data).
+    const fold = this.app.state.config.fold;
+    if (fold > folds || (fold > 0 && folds < 2)) this.app.state.set({ fold: folds >= 2 ? 1 : 0 });
+    const c = this.app.state.config;
     for (const [key, { input, type, row, visible }] of Object.entries(this.inputs)) {
       if (type === "bool") input.checked = !!c[key];
       else input.value = c[key];
       if (visible) row.hidden = !visible(c);
     }
+    // Epochs may have changed (Paper defaults, Quick demo, a link): the
+    // hint names them.
+    if (this.cards) this.renderCards();
   },
 
   readForm(changed) {
@@ -336,7 +359,7 @@ export default {
         text = `epoch ${live.epoch} of ${epochs} · batch ${live.batch}/${live.batches}` + (eta ? ` · ${eta} left at most` : "");
       } else if (r.status === "done") {
         frac = 1;
-        text = `finished after ${done} epochs`;
+        text = `finished after ${plural(done, "epoch")}`;
       }
       c.bar.set(frac, text);
       const last = r.history[done - 1];
@@ -361,13 +384,33 @@ export default {
     this.btn.stop.disabled = !active;
     for (const { input } of Object.values(this.inputs)) input.disabled = active;
     this.enginePref.disabled = active;
+    this.renderHint(active, resumable);
+  },
+
+  // renderHint says what the buttons do with the form as it is; fillForm
+  // calls it too, as Paper defaults and Quick demo change Epochs.
+  renderHint(active, resumable) {
     const hint = document.getElementById("train-hint");
+    if (!hint) return;
+    const runs = this.app.runs;
+    const target = this.app.state.config.epochs;
+    // Continue refuses a run that already did the epochs asked: name the
+    // one that did the most.
+    let past = null;
+    for (const k of KINDS) {
+      const r = runs[k];
+      if (!r || !this.check[k].checked || r.status === "new" || r.status === "failed") continue;
+      if (r.history.length >= target && (!past || r.history.length > runs[past].history.length)) past = k;
+    }
+    const cont = past
+      ? `“Continue” needs Epochs above ${runs[past].history.length}, the epochs the ${NAMES[past]} has done.`
+      : `“Continue” carries on the runs below with their own settings, taking only Epochs from here (on to epoch ${target}).`;
     hint.textContent = active
       ? "Training runs in a worker: the page stays usable. Compare and Evaluate use the best networks so far."
       : resumable
         // A loaded or finished run keeps its own settings, which the form
         // does not show: say which button uses which.
-        ? `“Train from scratch” starts new networks with these settings. “Continue” carries on the runs below with their own settings, taking only Epochs from here (on to epoch ${this.app.state.config.epochs}).`
+        ? `“Train from scratch” starts new networks with these settings. ${cont}`
         : "“Train from scratch” starts new networks with these settings.";
   },
 
