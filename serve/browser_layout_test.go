@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,6 +89,14 @@ func TestLayout(t *testing.T) {
 				if l.HeaderH > l.ViewportH/4 {
 					t.Errorf("%s: the header is %.0f px high in a %.0f px window", engine, l.HeaderH, l.ViewportH)
 				}
+			}
+			// Compare's two distance cards side by side on a laptop, one
+			// above the other on a phone (their context texts would wrap
+			// to many short lines).
+			cols := browsertest.Eval[string](p.b, 10*time.Second, `getComputedStyle(document.getElementById("distances")).gridTemplateColumns`)
+			t.Logf("distance cards' columns: %s", cols)
+			if one := !strings.Contains(cols, "repeat(2") && len(strings.Fields(cols)) == 1; one != (size.w < 600) {
+				t.Errorf("at %d px the distance cards' columns are %q", size.w, cols)
 			}
 			p.noProblems("layout")
 		})
