@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -129,6 +130,29 @@ Progress goes to stderr; Ctrl-C stops the run (exit status 130).`)
 		return usageErrorf(fs, "--band %d: want -1 (no band) or a half-width ≥ 0", *band)
 	case *threads < 0:
 		return usageErrorf(fs, "--threads %d: want 0 (all cores) or more", *threads)
+	}
+	// A method's flags given to another method would be silently ignored:
+	// say so instead.
+	only := map[string][]baseline.Method{
+		"band":        {baseline.MethodDTW, baseline.MethodRVSMLDTW},
+		"virtual-len": {baseline.MethodRVSMLDTW, baseline.MethodRVSMLOPW}, "lambda": {baseline.MethodRVSMLDTW, baseline.MethodRVSMLOPW},
+		"max-iter": {baseline.MethodRVSMLDTW, baseline.MethodRVSMLOPW}, "tol": {baseline.MethodRVSMLDTW, baseline.MethodRVSMLOPW},
+		"train-per-class": {baseline.MethodRVSMLDTW, baseline.MethodRVSMLOPW},
+		"lambda1":         {baseline.MethodRVSMLOPW}, "lambda2": {baseline.MethodRVSMLOPW}, "delta": {baseline.MethodRVSMLOPW},
+		"sinkhorn-iters": {baseline.MethodRVSMLOPW}, "sinkhorn-tol": {baseline.MethodRVSMLOPW}, "median-scale": {baseline.MethodRVSMLOPW},
+	}
+	var misplaced error
+	fs.Visit(func(f *flag.Flag) {
+		if ms, ok := only[f.Name]; ok && !slices.Contains(ms, m) && misplaced == nil {
+			names := make([]string, len(ms))
+			for i, x := range ms {
+				names[i] = string(x)
+			}
+			misplaced = usageErrorf(fs, "--%s applies to %s, not to --method %s", f.Name, strings.Join(names, " and "), m)
+		}
+	})
+	if misplaced != nil {
+		return misplaced
 	}
 	cfg := baseline.DefaultConfig(m)
 	cfg.DTW.Band = *band

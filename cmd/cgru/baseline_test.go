@@ -35,6 +35,9 @@ func TestBaselineUsage(t *testing.T) {
 		{[]string{"--method", "rvsml-dtw", "--train-per-class", "-3"}, "--train-per-class -3"},
 		{[]string{"--method", "dtw", "--threads", "-1"}, "--threads -1"},
 		{[]string{"--method", "dtw", "extra"}, `unexpected argument "extra"`},
+		{[]string{"--method", "dtw", "--median-scale"}, "--median-scale applies to rvsml-opw, not to --method dtw"},
+		{[]string{"--method", "rvsml-opw", "--band", "3"}, "--band applies to dtw and rvsml-dtw, not to --method rvsml-opw"},
+		{[]string{"--method", "dtw", "--lambda", "1"}, "--lambda applies to rvsml-dtw and rvsml-opw, not to --method dtw"},
 	} {
 		code, _, errs := cli(append([]string{"baseline"}, c.args...)...)
 		if code != 2 || !strings.Contains(errs, c.want) || !strings.HasSuffix(errs, "\nrun 'cgru baseline --help' for the flags\n") || strings.Count(errs, "\n") != 2 {
