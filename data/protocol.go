@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/cgru/cgru/internal/words"
 )
 
 // The pieces of the training and evaluation protocol (DESIGN.md §4) that
@@ -79,7 +81,7 @@ func SplitTrainVal(train *Dataset, nfolds, fold, refsPerClass, queriesPerClass i
 	fs := Folds(train, nfolds, seed)
 	if fold > len(fs) {
 		return nil, fmt.Errorf("fold %d: the training split has %s, so %s: choose a fold from 1 to %d, or 0 (no validation)",
-			fold, count(subj, "subject"), count(len(fs), "fold"), len(fs))
+			fold, words.Count(subj, "subject"), words.Count(len(fs), "fold"), len(fs))
 	}
 	f := fs[fold-1]
 	switch {
@@ -89,7 +91,7 @@ func SplitTrainVal(train *Dataset, nfolds, fold, refsPerClass, queriesPerClass i
 			more = "2 folds or more"
 		}
 		return nil, fmt.Errorf("fold %d holds every training subject (%s), leaving no window to train on: train without validation (fold 0), or with %s",
-			fold, count(subj, "subject"), more)
+			fold, words.Count(subj, "subject"), more)
 	case len(f.Train) == 1:
 		return nil, fmt.Errorf("fold %d leaves 1 training window outside its subjects %v: training needs at least 2; train without validation (fold 0), or with more windows", fold, f.ValSubjects)
 	case len(f.Val) == 0:
@@ -103,15 +105,6 @@ func SplitTrainVal(train *Dataset, nfolds, fold, refsPerClass, queriesPerClass i
 	}
 	tv.Refs = tv.Train.Subset(RefIndices(tv.Train, refsPerClass, seed))
 	return tv, nil
-}
-
-// count writes n things, in the singular for 1: count(1, "subject") is
-// "1 subject", count(3, "subject") "3 subjects".
-func count(n int, thing string) string {
-	if n == 1 {
-		return "1 " + thing
-	}
-	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // RefIndices returns the windows of train (indices, ascending) that a 1-NN

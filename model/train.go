@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/cgru/cgru/internal/words"
 )
 
 // TrainConfig holds the settings of the training protocol (DESIGN.md §4).
@@ -122,7 +124,7 @@ func Train[F Float](ctx context.Context, e Engine[F], st *TrainState[F], d Train
 	stop := func(msg string) { report(Event{Kind: EventStop, Epoch: st.Epoch, Message: msg}) }
 	for st.Epoch < cfg.Epochs {
 		if cfg.EarlyStop > 0 && st.BadEpochs >= cfg.EarlyStop {
-			stop(fmt.Sprintf("early stop: no better validation accuracy for %s (best %.4f at epoch %d)", epochs(st.BadEpochs), st.BestVal, st.BestEpoch))
+			stop(fmt.Sprintf("early stop: no better validation accuracy for %s (best %.4f at epoch %d)", words.Count(st.BadEpochs, "epoch"), st.BestVal, st.BestEpoch))
 			return nil
 		}
 		epoch := st.Epoch + 1
@@ -194,16 +196,8 @@ func Train[F Float](ctx context.Context, e Engine[F], st *TrainState[F], d Train
 		st.History = append(st.History, rec)
 		report(Event{Kind: EventEpoch, Epoch: epoch, Batch: len(batches), Batches: len(batches), Record: &rec})
 	}
-	stop("done: " + epochs(st.Epoch))
+	stop("done: " + words.Count(st.Epoch, "epoch"))
 	return nil
-}
-
-// epochs writes n epochs, in the singular for 1 ("1 epoch").
-func epochs(n int) string {
-	if n == 1 {
-		return "1 epoch"
-	}
-	return fmt.Sprintf("%d epochs", n)
 }
 
 // gather copies the windows idx of x into a batch.

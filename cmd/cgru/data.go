@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/internal/words"
 )
 
 // dataSummary is the --json output of cgru data.
@@ -136,7 +137,7 @@ func writeDataSummary(w io.Writer, s *dataSummary) error {
 			fmt.Fprintf(&b, "\n%s: no %s windows\n", sp.Split, sp.Split)
 			continue
 		}
-		fmt.Fprintf(&b, "\n%s: %s, %s (subject:windows)\n ", sp.Split, plural(sp.Windows, "window"), plural(len(sp.Subjects), "subject"))
+		fmt.Fprintf(&b, "\n%s: %s, %s (subject:windows)\n ", sp.Split, words.Count(sp.Windows, "window"), words.Count(len(sp.Subjects), "subject"))
 		for i, sc := range sp.Subjects {
 			if i > 0 && i%10 == 0 {
 				b.WriteString("\n ")

@@ -19,6 +19,7 @@ import (
 
 	"github.com/cgru/cgru/data"
 	"github.com/cgru/cgru/internal/harness"
+	"github.com/cgru/cgru/internal/words"
 	"github.com/cgru/cgru/model"
 )
 
@@ -180,7 +181,7 @@ epoch's network is kept).`)
 		// Fewer subjects than --nfolds make fewer folds (data.Folds).
 		nf := len(data.Folds(split.Train, run.Folds, run.Seed))
 		if nf < run.Folds {
-			fmt.Fprintf(stdout, "%s has %s: %s, not %d\n", run.Data, plural(nf, "training subject"), plural(nf, "fold"), run.Folds)
+			fmt.Fprintf(stdout, "%s has %s: %s, not %d\n", run.Data, words.Count(nf, "training subject"), words.Count(nf, "fold"), run.Folds)
 		}
 		var accs []float64
 		refs := map[string]bool{} // the folds' reference sets, as described
@@ -285,7 +286,7 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run mode
 	var short []string
 	for c, n := range trainDS.ClassCounts() {
 		if n > 0 && n < run.PerClass {
-			short = append(short, fmt.Sprintf("%s has %s", trainDS.ClassNames[c], plural(n, "training window")))
+			short = append(short, fmt.Sprintf("%s has %s", trainDS.ClassNames[c], words.Count(n, "training window")))
 		}
 	}
 	if len(short) > 0 {
@@ -462,13 +463,4 @@ func writeAtomic(path string, b []byte) error {
 		_, err := w.Write(b)
 		return err
 	})
-}
-
-// plural writes n things, in the singular for 1: plural(1, "epoch") is
-// "1 epoch", plural(3, "epoch") "3 epochs".
-func plural(n int, thing string) string {
-	if n == 1 {
-		return "1 " + thing
-	}
-	return fmt.Sprintf("%d %ss", n, thing)
 }

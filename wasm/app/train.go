@@ -12,6 +12,7 @@ import (
 
 	"github.com/cgru/cgru/data"
 	"github.com/cgru/cgru/internal/harness"
+	"github.com/cgru/cgru/internal/words"
 	"github.com/cgru/cgru/model"
 )
 
@@ -180,14 +181,6 @@ func (r *run) trained() bool {
 	return r.status == statusLoaded || len(r.history) > 0 || r.best != nil
 }
 
-// plural writes n and noun, with an s unless n is 1.
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
 func (r *run) active() bool { return r.status == statusRunning || r.status == statusPaused }
 
 // training reports whether a run is training.
@@ -303,7 +296,7 @@ func opTrainStart(ctx context.Context, a *App, req Request) (Reply, error) {
 			}
 			if old.st.Epoch >= target {
 				return Reply{}, fmt.Errorf("the %s has done %s and Epochs asks for %d: raise Epochs above %d to continue",
-					strings.ToUpper(string(k)), plural(old.st.Epoch, "epoch"), target, old.st.Epoch)
+					strings.ToUpper(string(k)), words.Count(old.st.Epoch, "epoch"), target, old.st.Epoch)
 			}
 			epochs[k] = target
 			start = append(start, old)
