@@ -33,7 +33,15 @@ type TrainVal struct {
 	Queries, Refs *Dataset
 	// ValSubjects are the subjects held out for validation (ascending).
 	ValSubjects []int
+	// Folds is the number of folds the subjects made (Folds: fewer than
+	// asked when there are fewer subjects); 0 without validation.
+	Folds int
 }
+
+// NoValidation is the advice of SplitTrainVal's errors to train without
+// validation, in the command line's words: a caller with a different way
+// to say it (the page's form) replaces it.
+const NoValidation = "train without validation (fold 0)"
 
 // Normalize applies n in place to every dataset of tv: the training
 // windows and, with validation, the queries and the references (a run
@@ -90,14 +98,14 @@ func SplitTrainVal(train *Dataset, nfolds, fold, refsPerClass, queriesPerClass i
 		if subj > 1 {
 			more = "2 folds or more"
 		}
-		return nil, fmt.Errorf("fold %d holds every training subject (%s), leaving no window to train on: train without validation (fold 0), or with %s",
-			fold, words.Count(subj, "subject"), more)
+		return nil, fmt.Errorf("fold %d holds every training subject (%s), leaving no window to train on: %s, or with %s",
+			fold, words.Count(subj, "subject"), NoValidation, more)
 	case len(f.Train) == 1:
-		return nil, fmt.Errorf("fold %d leaves 1 training window outside its subjects %v: training needs at least 2; train without validation (fold 0), or with more windows", fold, f.ValSubjects)
+		return nil, fmt.Errorf("fold %d leaves 1 training window outside its subjects %v: training needs at least 2; %s, or with more windows", fold, f.ValSubjects, NoValidation)
 	case len(f.Val) == 0:
-		return nil, fmt.Errorf("fold %d has no validation window: train without validation (fold 0)", fold)
+		return nil, fmt.Errorf("fold %d has no validation window: %s", fold, NoValidation)
 	}
-	tv := &TrainVal{Train: train.Subset(f.Train), ValSubjects: f.ValSubjects}
+	tv := &TrainVal{Train: train.Subset(f.Train), ValSubjects: f.ValSubjects, Folds: len(fs)}
 	val := train.Subset(f.Val)
 	tv.Queries = val
 	if queriesPerClass > 0 {

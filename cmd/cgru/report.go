@@ -541,6 +541,14 @@ func marginUpTo(sigmas []float64, m noiseModel) string {
 	return fmt.Sprint(last)
 }
 
+// refsText names a training run's validation references in the report.
+func refsText(k int) string {
+	if k == 0 {
+		return "all training windows"
+	}
+	return fmt.Sprintf("%d per class", k)
+}
+
 func refsCell(e *reportEval) string {
 	if e.RefsPerClass == 0 || e.RefsPerClassUsed != nil && *e.RefsPerClassUsed == 0 {
 		return fmt.Sprintf("all %d", e.NRefs)

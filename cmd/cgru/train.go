@@ -222,13 +222,6 @@ func foldName(out string, k int) string {
 	return strings.TrimSuffix(out, ext) + "-fold" + strconv.Itoa(k) + ext
 }
 
-func refsText(k int) string {
-	if k == 0 {
-		return "all training windows"
-	}
-	return fmt.Sprintf("%d per class", k)
-}
-
 // trainOne trains one fold (or none) of run, starting from st (nil: a new
 // network), writing the best model to out and checkpoints to ckpt, on eng.
 // It returns the description of the validation references
@@ -254,7 +247,7 @@ func trainOne(ctx context.Context, stdout io.Writer, split *data.Split, run mode
 		// Fewer training subjects than folds make fewer folds (data.Folds,
 		// the same folds as asking for that many): the record and the
 		// messages give the folds actually made.
-		run.Folds = len(data.Folds(split.Train, run.Folds, run.Seed))
+		run.Folds = tv.Folds
 	}
 	var norm *data.Normalizer
 	if run.Normalize {

@@ -94,7 +94,7 @@ func (r *run) windows(d *dataset) (*data.TrainVal, error) {
 	if err != nil {
 		// data names the command's flag (fold 0); the page's form names
 		// that choice otherwise.
-		err = errors.New(strings.ReplaceAll(err.Error(), "train without validation (fold 0)", pageNoValidation))
+		err = errors.New(strings.ReplaceAll(err.Error(), data.NoValidation, pageNoValidation))
 	}
 	return tv, err
 }
