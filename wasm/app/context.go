@@ -1,14 +1,12 @@
 package app
 
 import (
-	"encoding/binary"
-	"hash/fnv"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"sync"
 
 	"github.com/cgru/cgru/data"
+	"github.com/cgru/cgru/internal/harness"
 	"github.com/cgru/cgru/model"
 )
 
@@ -72,35 +70,20 @@ func (c *contextCache) put(key string, s *contextSample) {
 
 var contexts contextCache
 
-// netKey identifies a network's parameters and normalisation.
+// netKey identifies a network (its kind and parameters) and its
+// normalisation.
 func netKey(net *model.Net[float64], norm *data.Normalizer) string {
-	h := fnv.New64a()
-	var b [8]byte
-	put := func(v float64) {
-		binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
-		h.Write(b[:])
-	}
-	h.Write([]byte(net.Kind))
-	put(float64(net.Input))
-	put(float64(net.Hidden))
-	for _, v := range net.Params {
-		put(v)
-	}
+	k := string(net.Kind) + ":" + paramsHash(net.Params)
 	if norm != nil {
-		for _, v := range norm.Mean {
-			put(v)
-		}
-		for _, v := range norm.Std {
-			put(v)
-		}
+		k += ":" + paramsHash(slices.Concat(norm.Mean, norm.Std))
 	}
-	return string(h.Sum(nil))
+	return k
 }
 
 // contextPairs draws the sample's pairs of ds: for each activity with two
 // windows or more, contextPairsPerClass pairs of two of its windows and as
 // many of one of its windows with a window of another activity.
-func contextPairs(ds *data.Dataset) (same, diff []model.Pair) {
+func contextPairs(ds *data.Dataset) (same, diff []data.Pair) {
 	rng := rand.New(rand.NewPCG(1, 0x636f6e74)) // "cont"
 	byClass := make([][]int, len(ds.ClassNames))
 	for i, l := range ds.Labels {
@@ -116,7 +99,7 @@ func contextPairs(ds *data.Dataset) (same, diff []model.Pair) {
 			if j >= i {
 				j++
 			}
-			same = append(same, model.Pair{A: int32(w[i]), B: int32(w[j])})
+			same = append(same, data.Pair{A: w[i], B: w[j]})
 			var o int
 			for {
 				o = rng.IntN(ds.Len())
@@ -124,7 +107,7 @@ func contextPairs(ds *data.Dataset) (same, diff []model.Pair) {
 					break
 				}
 			}
-			diff = append(diff, model.Pair{A: int32(w[rng.IntN(len(w))]), B: int32(o)})
+			diff = append(diff, data.Pair{A: w[rng.IntN(len(w))], B: o})
 		}
 	}
 	return same, diff
@@ -143,31 +126,13 @@ func distanceContext(dataID, split string, ds *data.Dataset, net *model.Net[floa
 		}
 		// The windows the pairs use, in float64, normalised as the network
 		// wants.
-		idx := map[int32]int32{}
-		var order []int
-		remap := func(ps []model.Pair) []model.Pair {
-			out := make([]model.Pair, len(ps))
-			for k, p := range ps {
-				for _, w := range []*int32{&p.A, &p.B} {
-					n, ok := idx[*w]
-					if !ok {
-						n = int32(len(order))
-						idx[*w] = n
-						order = append(order, int(*w))
-					}
-					*w = n
-				}
-				out[k] = p
-			}
-			return out
-		}
-		same, diff = remap(same), remap(diff)
+		order, pairs := harness.GatherPairs(slices.Concat(same, diff))
 		x := model.NewSeqs[float64](len(order), ds.T, len(ds.Channels))
 		for k, w := range order {
 			copy(x.Seq(k), to64(ds.Window(w), norm))
 		}
 		e := &model.CPU[float64]{Threads: 1}
-		all := e.Distances(net, x, append(slices.Clone(same), diff...))
+		all := e.Distances(net, x, pairs)
 		s = &contextSample{same: all[:len(same)], diff: all[len(same):]}
 		slices.Sort(s.same)
 		slices.Sort(s.diff)
@@ -184,13 +149,6 @@ func distanceContext(dataID, split string, ds *data.Dataset, net *model.Net[floa
 		}
 		return float64(len(xs)-n) / float64(len(xs))
 	}
-	median := func(xs []float64) float64 {
-		m := len(xs) / 2
-		if len(xs)%2 == 1 {
-			return xs[m]
-		}
-		return (xs[m-1] + xs[m]) / 2
-	}
 	return &DistanceContext{Split: split, NSame: len(s.same), NDiff: len(s.diff), SameBelow: below(s.same), DiffAbove: above(s.diff),
-		MedianSame: median(s.same), MedianDiff: median(s.diff)}
+		MedianSame: harness.Median(s.same), MedianDiff: harness.Median(s.diff)}
 }

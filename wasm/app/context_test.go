@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cgru/cgru/data"
 	"github.com/cgru/cgru/model"
 )
 
@@ -49,8 +50,8 @@ func TestCompareContext(t *testing.T) {
 			t.Fatalf("%s: no context", tr.Kind)
 		}
 		net := a.runs[tr.Kind].model64()
-		dist := func(p model.Pair) float64 {
-			return e.Trace(net, to64(ds.Window(int(p.A)), nil), to64(ds.Window(int(p.B)), nil)).Distance
+		dist := func(p data.Pair) float64 {
+			return e.Trace(net, to64(ds.Window(p.A), nil), to64(ds.Window(p.B), nil)).Distance
 		}
 		var below, above int
 		var meanSame, meanDiff float64
