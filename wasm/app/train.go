@@ -804,12 +804,17 @@ func trainedBy(rec model.TrainRecord) string {
 		s = "cgru train (CLI)"
 	}
 	if rec.Backend != "" {
-		s += " · " + rec.Backend
-		if rec.Adapter != "" {
-			s += " (" + rec.Adapter + ")"
-		}
+		s += " · " + engineName(rec.Backend, rec.Adapter)
 	}
 	return s
+}
+
+// engineName is a backend with its adapter: "webgpu (SwiftShader)", "cpu".
+func engineName(backend, adapter string) string {
+	if adapter != "" {
+		return backend + " (" + adapter + ")"
+	}
+	return backend
 }
 
 // thenThisPage joins what trained a model file to the page's training of
@@ -822,11 +827,7 @@ const thenThisPage = ", then this page"
 // time.
 func pageTrainedBy(by string, info EngineInfo) string {
 	by, _, _ = strings.Cut(by, thenThisPage)
-	s := by + thenThisPage + " · " + info.Backend
-	if info.Adapter != "" {
-		s += " (" + info.Adapter + ")"
-	}
-	return s
+	return by + thenThisPage + " · " + engineName(info.Backend, info.Adapter)
 }
 
 // opModelLoad replaces a run by the network of a model file (its kind
